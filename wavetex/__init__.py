@@ -1,0 +1,12 @@
+"""wavetex: texture synthesis with generalized-rectifier wavelet covariance statistics.
+
+The ALPHA model of Brochard, Zhang & Mallat (ICLR 2022): Morlet wavelets,
+generalized rectifiers ReLU(Re(e^{iα} z)), and covariances across scales,
+orientations, phases and spatial shifts, plus low-pass and Haar terms.
+"""
+
+from .statistics import ModelConfig, StatisticsIndex, TextureStatistics, shift_set
+
+__version__ = "0.1.0"
+
+__all__ = ["ModelConfig", "StatisticsIndex", "TextureStatistics", "shift_set", "__version__"]

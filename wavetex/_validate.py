@@ -1,0 +1,139 @@
+"""Checks at the library's boundary. Each error says what was expected, what was given,
+and how to fix it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+_MAX_SCALES = 10
+_MAX_ORIENTATIONS = 32
+_MAX_PHASES = 16
+
+
+def minimum_side(n_scales: int) -> int:
+    """Smallest image side the model with J scales accepts: 2^(J+1)."""
+    return 2 ** (n_scales + 1)
+
+
+def largest_fitting_scales(height: int, width: int) -> int:
+    """The largest J whose minimum side fits an image of this size (0 if none)."""
+    J = 0
+    while minimum_side(J + 1) <= min(height, width):
+        J += 1
+    return J
+
+
+def model_config(options: dict[str, Any], config_class: type) -> Any:
+    known = set(config_class.__dataclass_fields__)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(
+            f"unknown model option(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))}"
+        )
+    return config_class(**options)
+
+
+def _integer(name: str, value: Any, low: int, high: int, hint: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}; {hint}")
+
+
+def model_options(config: Any) -> None:
+    from .statistics import SHIFT_MODES
+
+    _integer("n_scales", config.n_scales, 1, _MAX_SCALES, "the paper uses 5 (J)")
+    _integer("n_orientations", config.n_orientations, 1, _MAX_ORIENTATIONS, "the paper uses 4 (L)")
+    _integer("n_phases", config.n_phases, 1, _MAX_PHASES, "the paper uses 4 (A)")
+    if config.delta_j is not None:
+        _integer("delta_j", config.delta_j, 0, _MAX_SCALES, "the paper uses 2 for gray, 4 for colour")
+    if config.shifts is not None and config.shifts not in SHIFT_MODES:
+        raise ValueError(
+            f"shifts must be one of {', '.join(map(repr, SHIFT_MODES))} (or None for the paper's "
+            f"default), got {config.shifts!r}"
+        )
+    if not isinstance(config.masks, bool):
+        raise TypeError(f"masks must be True or False, got {config.masks!r}")
+
+
+def _finite_float(image: Any, what: str) -> torch.Tensor:
+    if not isinstance(image, torch.Tensor):
+        raise TypeError(
+            f"{what} must be a torch.Tensor, got {type(image).__name__}; "
+            "convert with torch.as_tensor(array, dtype=torch.float32)"
+        )
+    if image.dtype not in (torch.float32, torch.float64):
+        raise TypeError(
+            f"{what} must be float32 or float64 with values in [0, 1], got {image.dtype}; "
+            "for 8-bit data use image.float() / 255"
+        )
+    if not torch.isfinite(image).all():
+        raise ValueError(f"{what} contains NaN or infinite values; clean or clip it first")
+    return image
+
+
+def _channel_count_error(what: str, shape: tuple, expected: str) -> ValueError:
+    return ValueError(
+        f"{what} must have shape {expected}, got {tuple(shape)}; "
+        "gray images are (H, W) or (1, H, W), colour images (3, H, W), "
+        "batches (B, C, H, W); drop an alpha channel with image[:3]"
+    )
+
+
+def exemplar(image: Any) -> torch.Tensor:
+    """Return the exemplar as (C, H, W) with C in {1, 3}."""
+    image = _finite_float(image, "exemplar")
+    if image.ndim == 2:
+        image = image[None]
+    if image.ndim != 3 or image.shape[0] not in (1, 3):
+        raise _channel_count_error("exemplar", image.shape, "(H, W), (1, H, W) or (3, H, W)")
+    low, high = image.min().item(), image.max().item()
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"exemplar values must lie in [0, 1], got [{low:.4g}, {high:.4g}]; "
+            "for 8-bit data divide by 255 (16-bit: by 65535)"
+        )
+    if high == low:
+        raise ValueError("exemplar is constant (a flat image has no texture); pass a textured image")
+    return image
+
+
+def image_size(size: tuple[int, int], n_scales: int) -> None:
+    height, width = int(size[0]), int(size[1])
+    need = minimum_side(n_scales)
+    if min(height, width) < need:
+        fit = largest_fitting_scales(height, width)
+        remedy = (
+            f"use n_scales={fit} or less, or a larger image"
+            if fit >= 1
+            else f"use an image of at least {minimum_side(1)}×{minimum_side(1)} pixels"
+        )
+        raise ValueError(
+            f"image of {height}×{width} pixels is too small for n_scales={n_scales}, "
+            f"which needs at least {need} pixels per side; {remedy}"
+        )
+
+
+def images(images: Any, n_colours: int, n_scales: int, like: torch.Tensor) -> tuple[torch.Tensor, bool]:
+    """Return (B, C, H, W) and whether the input was batched."""
+    images = _finite_float(images, "image")
+    batched = images.ndim == 4
+    if images.ndim == 2 and n_colours == 1:
+        images = images[None]
+    if images.ndim == 3:
+        images = images[None]
+    expected = "(H, W), (1, H, W) or (B, 1, H, W)" if n_colours == 1 else "(3, H, W) or (B, 3, H, W)"
+    if images.ndim != 4 or images.shape[1] != n_colours:
+        raise _channel_count_error(
+            f"image for this {'gray' if n_colours == 1 else 'colour'} model", images.shape, expected
+        )
+    if images.device != like.device:
+        raise ValueError(
+            f"image is on {images.device} but the statistics are on {like.device}; "
+            f"move one of them, e.g. stats.to('{images.device}')"
+        )
+    image_size(images.shape[-2:], n_scales)
+    return images, batched

@@ -1,0 +1,551 @@
+"""ALPHA texture statistics: shift set, pair sets, covariances, canonical order.
+
+:class:`TextureStatistics` is fitted to an exemplar (its standardisation is frozen
+there) and maps images to a flat vector of statistics in the canonical order of the
+specification (Brochard, Zhang & Mallat, ICLR 2022): wavelet covariances, then
+low-pass, then Haar terms. Values are **means** over the M·N pixels, so images of
+different sizes are comparable; the reference implementation reports sums, which are
+M·N times larger.
+
+Statistic counts of the paper's configurations (reproduced by ``n_stats``):
+
+======================================================  ========
+configuration                                           n_stats
+======================================================  ========
+gray, J=5, L=4, A=4, Δj=2, all shifts (paper default)     28,564
+gray, J=4, L=4, A=4, Δj=2                                  16,820
+gray, J=5, L=4, A=4, Δj=4                                  35,668
+gray, J=5, L=8, A=4, Δj=2                                 113,812
+gray, J=6, L=4, A=4, Δj=2                                  43,380
+gray, J=5, L=4, Δj=2, shifts only when j=j' and l=l'        3,796
+colour, J=5, L=4, A=4, Δj=4, same-colour shifts (default) 112,986
+colour, J=4, L=4, A=4, Δj=4, same-colour shifts            60,042
+colour, J=5, L=4, A=4, Δj=4, all shifts                   320,346
+======================================================  ========
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import _validate
+from .filters import filter_bank
+from .lagged_products import lagged_products
+from .representation import (
+    Standardisation,
+    border_masks,
+    generalized_rectifier,
+    haar_channels,
+    lowpass_channels,
+    standardisation_of,
+    wavelet_transform,
+)
+
+__all__ = [
+    "ModelConfig",
+    "SHIFT_MODES",
+    "shift_set",
+    "StatisticsIndex",
+    "TextureStatistics",
+    "colour_correlation",
+]
+
+#: Which wavelet pairs get the whole shift set T (the others get τ = (0, 0) only).
+SHIFT_MODES = {
+    "all": "every pair",
+    "same_colour": "pairs of the same colour channel (the paper's colour default; = 'all' for gray)",
+    "same_scale_orientation": "pairs of the same colour, scale and orientation (j = j', l = l')",
+    "none": "no pair: τ = (0, 0) only",
+}
+
+BLOCKS = ("wavelet", "lowpass", "haar")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Options of the ALPHA model; ``None`` means the paper's default for the colour mode.
+
+    Parameters
+    ----------
+    n_scales : int
+        J, number of wavelet scales (default 5). Images need sides of at least 2^(J+1).
+    n_orientations : int
+        L, number of orientations (default 4).
+    n_phases : int
+        A, number of rectifier phases (default 4).
+    delta_j : int or None
+        Largest scale gap j' − j of the covariances (paper: 2 for gray, 4 for colour).
+    shifts : str or None
+        One of :data:`SHIFT_MODES` (paper: ``"all"`` for gray, ``"same_colour"`` for colour).
+        Shift modes concern the wavelet covariances; low-pass and Haar terms always use T.
+    masks : bool
+        Border masks on (default; for non-periodic exemplars) or off.
+
+    Examples
+    --------
+    >>> ModelConfig().resolved(n_colours=3).delta_j
+    4
+    """
+
+    n_scales: int = 5
+    n_orientations: int = 4
+    n_phases: int = 4
+    delta_j: int | None = None
+    shifts: str | None = None
+    masks: bool = True
+
+    def resolved(self, n_colours: int) -> "ModelConfig":
+        """The configuration with the paper's defaults filled in for gray (1) or colour (3)."""
+        _validate.model_options(self)
+        colour = n_colours == 3
+        return replace(
+            self,
+            delta_j=self.delta_j if self.delta_j is not None else (4 if colour else 2),
+            shifts=self.shifts if self.shifts is not None else ("same_colour" if colour else "all"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def shift_set(n_scales: int) -> list[tuple[int, int]]:
+    """The shift set T in canonical order: (0, 0), then 8 directions per scale.
+
+    τ = (round(2^j cos(kπ/4)), round(2^j sin(kπ/4))) for j = 0..J-1, k = 0..7, each
+    appended once, as (row, column) offsets.
+
+    Examples
+    --------
+    >>> [len(shift_set(J)) for J in (4, 5, 6)]
+    [29, 37, 45]
+    >>> shift_set(1)[:3]
+    [(0, 0), (1, 0), (1, 1)]
+    """
+    shifts = [(0, 0)]
+    for j in range(n_scales):
+        for k in range(8):
+            angle = k * math.pi / 4
+            tau = (round(2**j * math.cos(angle)), round(2**j * math.sin(angle)))
+            if tau not in shifts:
+                shifts.append(tau)
+    return shifts
+
+
+@dataclass(frozen=True)
+class StatisticsIndex:
+    """What each statistic is: one entry per position of the statistics vector.
+
+    Attributes are integer arrays of length ``n_stats`` (−1 where not applicable):
+    ``kind`` (0 wavelet, 1 low-pass, 2 Haar, see :data:`BLOCKS`), ``colour``/``colour2``,
+    ``scale``/``scale2``, ``orientation``/``orientation2``, ``phase`` (of the first
+    factor; the second always uses phase 0), ``haar`` (filter k), and ``shift``
+    (array (n_stats, 2) of row/column offsets τ).
+    """
+
+    kind: np.ndarray
+    colour: np.ndarray
+    colour2: np.ndarray
+    scale: np.ndarray
+    scale2: np.ndarray
+    orientation: np.ndarray
+    orientation2: np.ndarray
+    phase: np.ndarray
+    haar: np.ndarray
+    shift: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def block_slices(self) -> dict[str, slice]:
+        """Where each block (wavelet, lowpass, haar) lies in the vector."""
+        slices = {}
+        for code, name in enumerate(BLOCKS):
+            where = np.flatnonzero(self.kind == code)
+            slices[name] = slice(int(where[0]), int(where[-1]) + 1) if len(where) else slice(0, 0)
+        return slices
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        """A readable description of statistic i, keeping only the fields that apply."""
+        kind = BLOCKS[int(self.kind[i])]
+        entry: dict[str, Any] = {"kind": kind, "colours": (int(self.colour[i]), int(self.colour2[i]))}
+        if kind == "wavelet":
+            entry["scales"] = (int(self.scale[i]), int(self.scale2[i]))
+            entry["orientations"] = (int(self.orientation[i]), int(self.orientation2[i]))
+            entry["phases"] = (int(self.phase[i]), 0)
+        if kind == "haar":
+            entry["haar"] = int(self.haar[i])
+        entry["shift"] = (int(self.shift[i, 0]), int(self.shift[i, 1]))
+        return entry
+
+    def find(self, **fields: Any) -> np.ndarray:
+        """Positions whose fields equal the given values, e.g. ``find(kind=0, scale=1)``.
+
+        ``shift`` takes a (row, col) pair; ``kind`` a code or a block name.
+        """
+        selected = np.ones(len(self), dtype=bool)
+        for name, value in fields.items():
+            if name == "kind" and isinstance(value, str):
+                value = BLOCKS.index(value)
+            column = getattr(self, name)
+            if name == "shift":
+                selected &= (column == np.asarray(value)).all(axis=1)
+            else:
+                selected &= column == value
+        return np.flatnonzero(selected)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to compute the wavelet covariances and where each lands in canonical order."""
+
+    groups: tuple[tuple[np.ndarray, np.ndarray], ...]  # (row channels, column phase-0 maps)
+    needs_zero_shift_gram: bool
+    order: np.ndarray  # canonical position -> position in the concatenated raw blocks
+    index: StatisticsIndex
+
+
+def _build_plan(config: ModelConfig, n_colours: int) -> _Plan:
+    J, L, A, dj = config.n_scales, config.n_orientations, config.n_phases, config.delta_j
+    C = n_colours
+    T = shift_set(J)
+    n_channels, n_maps = C * J * L * A, C * J * L
+
+    def channel(c: int, j: int, l: int, a: int) -> int:
+        return ((c * J + j) * L + l) * A + a
+
+    def phase0_map(c: int, j: int, l: int) -> int:
+        return (c * J + j) * L + l
+
+    def shifted(c, j, l, c2, j2, l2) -> bool:
+        mode = config.shifts
+        return (
+            mode == "all"
+            or (mode == "same_colour" and c == c2)
+            or (mode == "same_scale_orientation" and (c, j, l) == (c2, j2, l2))
+        )
+
+    # Groups of shifted pairs: one per column set, rows = every channel pairing with it.
+    groups: list[tuple[np.ndarray, np.ndarray]] = []
+    if config.shifts == "same_scale_orientation":
+        for c in range(C):
+            for j in range(J):
+                for l in range(L):
+                    rows = np.array([channel(c, j, l, a) for a in range(A)])
+                    groups.append((rows, np.array([phase0_map(c, j, l)])))
+    elif config.shifts in ("all", "same_colour"):
+        for c2 in range(C):
+            for j2 in range(J):
+                colours = range(C) if config.shifts == "all" else [c2]
+                rows = np.array(
+                    [
+                        channel(c, j, l, a)
+                        for c in colours
+                        for j in range(max(0, j2 - dj), j2 + 1)
+                        for l in range(L)
+                        for a in range(A)
+                    ]
+                )
+                groups.append((rows, np.array([phase0_map(c2, j2, l2) for l2 in range(L)])))
+
+    offsets, position_in_group = [], {}
+    offset = 0
+    for g, (rows, cols) in enumerate(groups):
+        offsets.append(offset)
+        offset += len(rows) * len(cols) * len(T)
+        row_pos = {int(r): i for i, r in enumerate(rows)}
+        col_pos = {int(q): i for i, q in enumerate(cols)}
+        position_in_group[g] = (row_pos, col_pos)
+    group_of_map = {int(q): g for g, (_, cols) in enumerate(groups) for q in cols}
+    zero_gram_offset = offset
+
+    order: list[np.ndarray] = []
+    fields: dict[str, list] = {k: [] for k in StatisticsIndex.__dataclass_fields__}
+    needs_zero = False
+    T_array = np.array(T)
+
+    def add(n: int, order_part: np.ndarray, shifts: np.ndarray, **values: int) -> None:
+        order.append(order_part)
+        for name in fields:
+            if name == "shift":
+                fields[name].append(shifts)
+            else:
+                fields[name].append(np.full(n, values.get(name, -1)))
+
+    for c in range(C):
+        for c2 in range(C):
+            for j in range(J):
+                for j2 in range(j, min(J - 1, j + dj) + 1):
+                    for l in range(L):
+                        for l2 in range(L):
+                            for a in range(A):
+                                ch, q = channel(c, j, l, a), phase0_map(c2, j2, l2)
+                                meta = dict(kind=0, colour=c, colour2=c2, scale=j, scale2=j2,
+                                            orientation=l, orientation2=l2, phase=a)
+                                if shifted(c, j, l, c2, j2, l2):
+                                    g = group_of_map[q]
+                                    row_pos, col_pos = position_in_group[g]
+                                    start = offsets[g] + (
+                                        row_pos[ch] * len(groups[g][1]) + col_pos[q]
+                                    ) * len(T)
+                                    add(len(T), np.arange(start, start + len(T)), T_array, **meta)
+                                else:
+                                    needs_zero = True
+                                    add(1, np.array([zero_gram_offset + ch * n_maps + q]),
+                                        T_array[:1], **meta)
+    raw = zero_gram_offset + (n_channels * n_maps if needs_zero else 0)
+    # Low-pass: entry k = 0..C²-1 pairs colours (k mod C, k div C); then Haar per colour, k.
+    for k in range(C * C):
+        add(len(T), raw + np.arange(len(T)), T_array, kind=1, colour=k % C, colour2=k // C)
+        raw += len(T)
+    for c in range(C):
+        for k in range(3):
+            add(len(T), raw + np.arange(len(T)), T_array, kind=2, colour=c, colour2=c, haar=k)
+            raw += len(T)
+
+    index = StatisticsIndex(
+        **{name: np.concatenate(parts) for name, parts in fields.items()}
+    )
+    return _Plan(tuple(groups), needs_zero, np.concatenate(order), index)
+
+
+def _at_shifts(correlations: torch.Tensor, shifts: list[tuple[int, int]]) -> torch.Tensor:
+    """Pick lags τ from full circular correlation maps (..., M, N) -> (..., T)."""
+    M, N = correlations.shape[-2:]
+    rows = torch.tensor([dy % M for dy, _ in shifts], device=correlations.device)
+    cols = torch.tensor([dx % N for _, dx in shifts], device=correlations.device)
+    return correlations[..., rows, cols]
+
+
+def _correlations(
+    maps: torch.Tensor, first: list[int], second: list[int], shifts: list[tuple[int, int]]
+) -> torch.Tensor:
+    """Φ(maps[:, first[k]], maps[:, second[k]], τ) for each k and τ ∈ shifts, via FFT.
+
+    maps: real (B, K, M, N) -> (B, len(first), T).
+    """
+    M, N = maps.shape[-2:]
+    spectra = torch.fft.rfft2(maps)
+    products = spectra[:, first] * spectra[:, second].conj()
+    return _at_shifts(torch.fft.irfft2(products, s=(M, N)), shifts)
+
+
+def colour_correlation(x: torch.Tensor) -> torch.Tensor:
+    """C(x) = U Uᵀ / (M·N), U = channels centred and divided by their unbiased std.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (B, 3, M, N)
+
+    Returns
+    -------
+    torch.Tensor, shape (B, 3, 3)
+    """
+    B, C, M, N = x.shape
+    U = x.reshape(B, C, M * N)
+    U = (U - U.mean(-1, keepdim=True)) / U.std(-1, keepdim=True)
+    return U @ U.transpose(1, 2) / (M * N)
+
+
+class TextureStatistics(torch.nn.Module):
+    """ALPHA statistics fitted to an exemplar.
+
+    The exemplar fixes the standardisation of every channel (means and standard
+    deviations, frozen at construction); calling the module on images returns their
+    statistics in the specification's canonical order, as **means** over pixels (the
+    reference's sums are M·N times larger).
+
+    Parameters
+    ----------
+    exemplar : torch.Tensor
+        Float tensor with values in [0, 1]: (H, W) or (1, H, W) for gray, (3, H, W)
+        for colour.
+    n_scales, n_orientations, n_phases, delta_j, shifts, masks
+        Model options, see :class:`ModelConfig`; ``config=ModelConfig(...)`` may be
+        passed instead.
+
+    Attributes
+    ----------
+    config : ModelConfig
+        The resolved configuration.
+    n_colours : int
+        1 (gray) or 3 (colour).
+    n_stats : int
+        Length of the statistics vector.
+    index : StatisticsIndex
+        What each statistic is.
+    target : torch.Tensor, shape (n_stats,)
+        The exemplar's own statistics.
+
+    Examples
+    --------
+    >>> import torch, wavetex
+    >>> exemplar = torch.rand(64, 64, dtype=torch.float64)
+    >>> stats = wavetex.TextureStatistics(exemplar, n_scales=4)
+    >>> stats.n_stats
+    16820
+    >>> stats(torch.rand(2, 1, 64, 64, dtype=torch.float64)).shape
+    torch.Size([2, 16820])
+    >>> stats.index[0]
+    {'kind': 'wavelet', 'colours': (0, 0), 'scales': (0, 0), 'orientations': (0, 0), 'phases': (0, 0), 'shift': (0, 0)}
+    """
+
+    def __init__(self, exemplar: torch.Tensor, *, config: ModelConfig | None = None, **options: Any):
+        super().__init__()
+        if config is not None and options:
+            raise TypeError("pass either config=ModelConfig(...) or model options, not both")
+        config = config if config is not None else _validate.model_config(options, ModelConfig)
+        exemplar = _validate.exemplar(exemplar)
+        self.n_colours = exemplar.shape[0]
+        self.config = config.resolved(self.n_colours)
+        _validate.image_size(exemplar.shape[-2:], self.config.n_scales)
+        self._plan = _build_plan(self.config, self.n_colours)
+        self._shifts = shift_set(self.config.n_scales)
+        self.register_buffer("_order", torch.as_tensor(self._plan.order), persistent=False)
+        self._filters: dict[tuple, tuple[torch.Tensor, ...]] = {}
+
+        x = exemplar[None]
+        with torch.no_grad():
+            wavelet, lowpass, haar = self._channels(x)
+            self.wavelet_standardisation = standardisation_of(wavelet)
+            self.lowpass_standardisation = standardisation_of(lowpass)
+            haar_std = (haar[0] - haar[0].mean((-2, -1), keepdim=True)).pow(2).mean((-2, -1)).sqrt()
+            self.register_buffer("haar_std", haar_std[..., None, None].clone())
+            self.register_buffer("target", self.forward(x)[0].clone())
+            self.register_buffer(
+                "target_colour_correlation",
+                colour_correlation(x)[0].clone() if self.n_colours == 3 else torch.zeros(0),
+            )
+        self.exemplar_size = tuple(exemplar.shape[-2:])
+
+    # -- public -------------------------------------------------------------------------
+
+    @property
+    def n_stats(self) -> int:
+        return len(self._plan.index)
+
+    @property
+    def index(self) -> StatisticsIndex:
+        return self._plan.index
+
+    @property
+    def shifts(self) -> list[tuple[int, int]]:
+        """The shift set T, in canonical order."""
+        return list(self._shifts)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Statistics of one image (C, H, W) / (H, W) → (n_stats,), or of a batch
+        (B, C, H, W) → (B, n_stats)."""
+        x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
+        wavelet, lowpass, haar = self._channels(x)
+        raw = [self._wavelet_covariances(self.wavelet_standardisation(wavelet))]
+        raw.append(self._lowpass_correlations(lowpass))
+        raw.append(self._haar_correlations(haar))
+        M, N = x.shape[-2:]
+        values = torch.cat([r.reshape(x.shape[0], -1) for r in raw], dim=1)
+        values = values.index_select(1, self._order) / (M * N)
+        return values if batched else values[0]
+
+    def colour_correlation(self, images: torch.Tensor) -> torch.Tensor:
+        """The 3×3 colour correlation matrix C(x) of each image (colour models only)."""
+        if self.n_colours != 3:
+            raise ValueError("the colour correlation exists for colour models only (3 channels)")
+        x, batched = _validate.images(images, 3, self.config.n_scales, self.haar_std)
+        out = colour_correlation(x)
+        return out if batched else out[0]
+
+    def split(self, values: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Readable per-block view: ``{"wavelet": ..., "lowpass": ..., "haar": ...}``.
+
+        Works on (n_stats,) or (B, n_stats) tensors (views, no copies).
+        """
+        return {name: values[..., s] for name, s in self.index.block_slices().items()}
+
+    def describe(self) -> str:
+        """One line per block with its size, then the configuration."""
+        lines = [f"{self.n_stats} statistics ({'colour' if self.n_colours == 3 else 'gray'}):"]
+        for name, s in self.index.block_slices().items():
+            lines.append(f"  {name:8s} {s.stop - s.start:7d}  [{s.start}:{s.stop}]")
+        lines.append(f"  config: {self.config}")
+        return "\n".join(lines)
+
+    def extra_repr(self) -> str:
+        return f"n_colours={self.n_colours}, n_stats={self.n_stats}, config={self.config}"
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _filter_tensors(self, M: int, N: int, like: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        key = (M, N, like.dtype, like.device)
+        if key not in self._filters:
+            bank = filter_bank(M, N, self.config.n_scales, self.config.n_orientations)
+            complex_dtype = torch.complex128 if like.dtype == torch.float64 else torch.complex64
+            masks = border_masks(M, N, self.config.n_scales, dtype=like.dtype, device=like.device)
+            if not self.config.masks:
+                masks = torch.ones_like(masks)
+            if len(self._filters) >= 4:
+                self._filters.pop(next(iter(self._filters)))
+            self._filters[key] = (
+                torch.tensor(bank.psi_hat, dtype=like.dtype, device=like.device),
+                torch.tensor(bank.phi_hat, dtype=like.dtype, device=like.device),
+                torch.tensor(bank.haar_hat, dtype=complex_dtype, device=like.device),
+                masks,
+            )
+        return self._filters[key]
+
+    def _channels(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Masked rectified wavelet maps (B, C, J, L, A, M, N), low-pass (B, C, M, N)
+        (masked for colour), Haar (B, C, 3, M, N) — all before standardisation."""
+        M, N = x.shape[-2:]
+        psi_hat, phi_hat, haar_hat, masks = self._filter_tensors(M, N, x)
+        x_hat = torch.fft.fft2(x)
+        z = wavelet_transform(x_hat, psi_hat)
+        wavelet = generalized_rectifier(z, self.config.n_phases) * masks[:, None, None]
+        lowpass = lowpass_channels(x_hat, phi_hat)
+        if self.n_colours == 3:
+            lowpass = lowpass * masks[-1]
+        return wavelet, lowpass, haar_channels(x_hat, haar_hat)
+
+    def _wavelet_covariances(self, r: torch.Tensor) -> torch.Tensor:
+        B = r.shape[0]
+        M, N = r.shape[-2:]
+        A = self.config.n_phases
+        channels = r.reshape(B, -1, M, N)
+        phase0 = channels.view(B, -1, A, M, N)[:, :, 0]
+        parts = []
+        for rows, cols in self._plan.groups:
+            parts.append(
+                lagged_products(_select(channels, rows), _select(phase0, cols), self._shifts)
+                .reshape(B, -1)
+            )
+        if self._plan.needs_zero_shift_gram:
+            gram = channels.reshape(B, -1, M * N) @ phase0.reshape(B, -1, M * N).transpose(1, 2)
+            parts.append(gram.reshape(B, -1))
+        return torch.cat(parts, dim=1)
+
+    def _lowpass_correlations(self, y: torch.Tensor) -> torch.Tensor:
+        M, N = y.shape[-2:]
+        y = self.lowpass_standardisation(y)
+        if self.n_colours == 1:
+            _, _, _, masks = self._filter_tensors(M, N, y)
+            mask = masks[-1]
+            y = y * mask * (M * N / mask.sum())
+        C = self.n_colours
+        pairs = range(C * C)
+        return _correlations(y.abs(), [k % C for k in pairs], [k // C for k in pairs], self._shifts)
+
+    def _haar_correlations(self, h: torch.Tensor) -> torch.Tensor:
+        b = (h.abs() / self.haar_std.to(h.dtype)).flatten(1, 2)  # (B, C·3, M, N)
+        every = list(range(b.shape[1]))
+        return _correlations(b, every, every, self._shifts)
+
+
+def _select(maps: torch.Tensor, which: np.ndarray) -> torch.Tensor:
+    """maps[:, which] as a view when ``which`` is a contiguous range."""
+    start = int(which[0])
+    if np.array_equal(which, np.arange(start, start + len(which))):
+        return maps[:, start : start + len(which)]
+    return maps[:, torch.as_tensor(which, device=maps.device)]
