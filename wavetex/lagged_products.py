@@ -1,109 +1,163 @@
 """Lagged inner products of many maps at a few spatial shifts, with a hand-written backward.
 
 The wavelet covariances need Φ(a, b, τ) = Σ_u a(u + τ) b(u) for every row map a,
-every column map b and every shift τ of a short list. Written as one matrix product
-per group — rows (P maps) against the column maps rolled by each shift (Q·T maps) —
-the arithmetic runs at BLAS speed, and only Q·T rolled copies are built, never one
-lag map per pair. Plain autograd would keep a gradient for every rolled copy and
-roll it back one by one; the backward here accumulates those gradients in one padded
-buffer and folds its borders once.
+every column map b and every shift τ of a short list T. Written as a matrix product —
+rows (P maps) against the column maps rolled by each shift (Q·T maps) — the arithmetic
+runs at BLAS speed, and no lag map is ever built per pair.
+
+Memory traffic, not arithmetic, is what limits this on a CPU, so the work runs over
+horizontal bands of the image: each band's rolled copies (Q·T maps of a few rows) are
+cut from one circularly padded copy of the columns and stay in cache while they are
+multiplied. The full rolled stack is never materialised (memory ∝ maps × pixels), and
+the backward, instead of keeping a gradient per rolled copy and rolling each back,
+accumulates band by band into one padded buffer whose margins are folded once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch.autograd.function import once_differentiable
 
-__all__ = ["lagged_products", "rolled_stack"]
+__all__ = ["LaggedGroup", "lagged_products", "grouped_lagged_products"]
 
 Shifts = tuple[tuple[int, int], ...]
+
+#: Pixels per band: the band's rolled copies (Q·T maps) should fit in the L2/L3 cache.
+BAND_PIXELS = 16384
+
+
+@dataclass(frozen=True)
+class LaggedGroup:
+    """One matrix product: rows ``maps[:, row_start:row_stop]`` against ``maps[:, cols]``.
+
+    ``cols`` are channel indices; each is rolled by every shift.
+    """
+
+    row_start: int
+    row_stop: int
+    cols: tuple[int, ...]
 
 
 def _margin(shifts: Shifts) -> int:
     return max(max(abs(dy), abs(dx)) for dy, dx in shifts)
 
 
-def rolled_stack(maps: torch.Tensor, shifts: Shifts) -> torch.Tensor:
-    """``torch.roll(maps, τ, dims=(-2, -1))`` for every τ, built from one circular pad.
-
-    Parameters
-    ----------
-    maps : torch.Tensor, shape (B, Q, M, N)
-    shifts : tuple of (row, col) offsets, each smaller than the map in magnitude
-
-    Returns
-    -------
-    torch.Tensor, shape (B, Q, T, M, N)
-
-    Examples
-    --------
-    >>> maps = torch.arange(12.0).reshape(1, 1, 3, 4)
-    >>> stack = rolled_stack(maps, ((0, 0), (1, -1)))
-    >>> torch.equal(stack[0, 0, 1], torch.roll(maps[0, 0], (1, -1), (0, 1)))
-    True
-    """
-    B, Q, M, N = maps.shape
-    s = _margin(shifts)
-    padded = _circular_pad(maps, s)
-    out = maps.new_empty(B, Q, len(shifts), M, N)
-    for t, (dy, dx) in enumerate(shifts):
-        out[:, :, t] = padded[:, :, s - dy : s - dy + M, s - dx : s - dx + N]
-    return out
-
-
 def _circular_pad(maps: torch.Tensor, s: int) -> torch.Tensor:
+    """Pad the last two dims by s on each side, circularly."""
     if s == 0:
-        return maps
+        return maps.contiguous()
     M, N = maps.shape[-2:]
     rows = torch.cat([maps[..., M - s :, :], maps, maps[..., :s, :]], dim=-2)
     return torch.cat([rows[..., N - s :], rows, rows[..., :s]], dim=-1)
 
 
-def _unroll_sum(grads: torch.Tensor, shifts: Shifts) -> torch.Tensor:
-    """Σ_t roll(grads[:, :, t], −τ_t): adjoint of :func:`rolled_stack`."""
-    B, Q, T, M, N = grads.shape
-    s = _margin(shifts)
-    acc = grads.new_zeros(B, Q, M + 2 * s, N + 2 * s)
-    for t, (dy, dx) in enumerate(shifts):
-        acc[:, :, s - dy : s - dy + M, s - dx : s - dx + N] += grads[:, :, t]
+def _fold(padded: torch.Tensor, s: int) -> torch.Tensor:
+    """Adjoint of :func:`_circular_pad`: add the margins back onto the torus."""
     if s == 0:
-        return acc
-    # fold the margins back onto the torus, rows then columns
-    acc[..., M : M + s, :] += acc[..., :s, :]
-    acc[..., s : 2 * s, :] += acc[..., M + s :, :]
-    acc = acc[..., s : M + s, :]
-    acc[..., N : N + s] += acc[..., :s]
-    acc[..., s : 2 * s] += acc[..., N + s :]
-    return acc[..., s : N + s].contiguous()
+        return padded
+    M, N = padded.shape[-2] - 2 * s, padded.shape[-1] - 2 * s
+    padded[..., M : M + s, :] += padded[..., :s, :]
+    padded[..., s : 2 * s, :] += padded[..., M + s :, :]
+    padded = padded[..., s : M + s, :]
+    padded[..., N : N + s] += padded[..., :s]
+    padded[..., s : 2 * s] += padded[..., N + s :]
+    return padded[..., s : N + s]
 
 
-class _LaggedProducts(torch.autograd.Function):
+def _band_rows(M: int, N: int) -> int:
+    return max(1, min(M, BAND_PIXELS // N))
+
+
+def _rolled_band(padded: torch.Tensor, shifts: Shifts, s: int, r0: int, r1: int, buffer: torch.Tensor):
+    """Rows r0:r1 of roll(cols, τ) for every τ, written into ``buffer``: (B, Q·T, (r1−r0)·N).
+
+    ``buffer`` has room for a full band, shape (B, Q, T, band, N); it is reused across
+    bands so that no large allocation happens inside the loop.
+    """
+    B, Q, T, _, N = buffer.shape
+    out = buffer[:, :, :, : r1 - r0]
+    for t, (dy, dx) in enumerate(shifts):
+        out[:, :, t] = padded[:, :, s - dy + r0 : s - dy + r1, s - dx : s - dx + N]
+    return out.reshape(B, Q * T, (r1 - r0) * N)
+
+
+class _GroupedLaggedProducts(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, rows: torch.Tensor, cols: torch.Tensor, shifts: Shifts) -> torch.Tensor:
-        B, P, M, N = rows.shape
-        Q = cols.shape[1]
-        stack = rolled_stack(cols, shifts).view(B, Q * len(shifts), M * N)
-        rows_flat = rows.reshape(B, P, M * N)
-        out = torch.bmm(rows_flat, stack.transpose(1, 2))
-        ctx.shifts = shifts
-        ctx.save_for_backward(rows_flat, stack)
-        ctx.shape = (B, P, Q, M, N)
-        return out.view(B, P, Q, len(shifts))
+    def forward(ctx, maps: torch.Tensor, groups: tuple[LaggedGroup, ...], shifts: Shifts):
+        maps = maps.contiguous()
+        B, _, M, N = maps.shape
+        s, band = _margin(shifts), _band_rows(M, N)
+        outputs = []
+        for group in groups:
+            padded = _circular_pad(maps[:, list(group.cols)], s)
+            rows = maps[:, group.row_start : group.row_stop]
+            out = maps.new_zeros(B, rows.shape[1], len(group.cols) * len(shifts))
+            buffer = maps.new_empty(B, len(group.cols), len(shifts), band, N)
+            for r0 in range(0, M, band):
+                r1 = min(M, r0 + band)
+                stack = _rolled_band(padded, shifts, s, r0, r1, buffer)
+                out.baddbmm_(rows[:, :, r0:r1].reshape(B, rows.shape[1], -1), stack.transpose(1, 2))
+            outputs.append(out.view(B, -1))
+        ctx.save_for_backward(maps)
+        ctx.groups, ctx.shifts = groups, shifts
+        return torch.cat(outputs, dim=1)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out: torch.Tensor):
-        rows_flat, stack = ctx.saved_tensors
-        B, P, Q, M, N = ctx.shape
-        T = len(ctx.shifts)
-        grad_out = grad_out.reshape(B, P, Q * T)
-        grad_rows = grad_cols = None
-        if ctx.needs_input_grad[0]:
-            grad_rows = torch.bmm(grad_out, stack).view(B, P, M, N)
-        if ctx.needs_input_grad[1]:
-            grad_stack = torch.bmm(grad_out.transpose(1, 2), rows_flat)
-            grad_cols = _unroll_sum(grad_stack.view(B, Q, T, M, N), ctx.shifts)
-        return grad_rows, grad_cols, None
+        (maps,) = ctx.saved_tensors
+        groups, shifts = ctx.groups, ctx.shifts
+        B, _, M, N = maps.shape
+        T, s, band = len(shifts), _margin(shifts), _band_rows(M, N)
+        grad_maps = torch.zeros_like(maps)
+        offset = 0
+        for group in groups:
+            P, Q = group.row_stop - group.row_start, len(group.cols)
+            grad = grad_out[:, offset : offset + P * Q * T].reshape(B, P, Q * T)
+            offset += P * Q * T
+            grad_t = grad.transpose(1, 2).contiguous()
+            padded = _circular_pad(maps[:, list(group.cols)], s)
+            rows = maps[:, group.row_start : group.row_stop]
+            grad_rows = grad_maps[:, group.row_start : group.row_stop]
+            grad_padded = maps.new_zeros(B, Q, M + 2 * s, N + 2 * s)
+            buffer = maps.new_empty(B, Q, T, band, N)
+            per_shift_buffer = maps.new_empty(B, Q * T, band * N)
+            for r0 in range(0, M, band):
+                r1 = min(M, r0 + band)
+                stack = _rolled_band(padded, shifts, s, r0, r1, buffer)
+                grad_rows[:, :, r0:r1].view(B, P, -1).baddbmm_(grad, stack)
+                per_shift = per_shift_buffer[:, :, : (r1 - r0) * N]
+                torch.bmm(grad_t, rows[:, :, r0:r1].reshape(B, P, -1), out=per_shift)
+                per_shift = per_shift.view(B, Q, T, r1 - r0, N)
+                for t, (dy, dx) in enumerate(shifts):
+                    grad_padded[:, :, s - dy + r0 : s - dy + r1, s - dx : s - dx + N] += per_shift[:, :, t]
+            grad_maps[:, list(group.cols)] += _fold(grad_padded, s)
+        return grad_maps, None, None
+
+
+def grouped_lagged_products(
+    maps: torch.Tensor, groups: tuple[LaggedGroup, ...], shifts: Shifts
+) -> torch.Tensor:
+    """Lagged products of several (rows, columns) groups of one stack of maps.
+
+    For each group, in order, Φ(maps[:, p], maps[:, q], τ) for p in the group's row
+    range, q in its columns and τ in ``shifts`` (p-major, then q, then τ), flattened
+    and concatenated.
+
+    Parameters
+    ----------
+    maps : torch.Tensor, shape (B, K, M, N)
+    groups : tuple of LaggedGroup
+    shifts : tuple of (row, col) offsets, |offset| < M, N
+
+    Returns
+    -------
+    torch.Tensor, shape (B, Σ_groups P·Q·T)
+    """
+    shifts = tuple((int(dy), int(dx)) for dy, dx in shifts)
+    return _GroupedLaggedProducts.apply(maps, tuple(groups), shifts)
 
 
 def lagged_products(rows: torch.Tensor, cols: torch.Tensor, shifts: Shifts) -> torch.Tensor:
@@ -127,4 +181,7 @@ def lagged_products(rows: torch.Tensor, cols: torch.Tensor, shifts: Shifts) -> t
     >>> torch.allclose(phi[0, 0, 0, 1], direct)
     True
     """
-    return _LaggedProducts.apply(rows, cols, tuple(tuple(int(v) for v in s) for s in shifts))
+    P, Q = rows.shape[1], cols.shape[1]
+    group = LaggedGroup(0, P, tuple(range(P, P + Q)))
+    out = grouped_lagged_products(torch.cat([rows, cols], dim=1), (group,), shifts)
+    return out.view(rows.shape[0], P, Q, len(shifts))

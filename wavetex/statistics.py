@@ -35,7 +35,7 @@ import torch
 
 from . import _validate
 from .filters import filter_bank
-from .lagged_products import lagged_products
+from .lagged_products import LaggedGroup, grouped_lagged_products
 from .representation import (
     Standardisation,
     border_masks,
@@ -203,7 +203,7 @@ class StatisticsIndex:
 class _Plan:
     """How to compute the wavelet covariances and where each lands in canonical order."""
 
-    groups: tuple[tuple[np.ndarray, np.ndarray], ...]  # (row channels, column phase-0 maps)
+    groups: tuple[LaggedGroup, ...]  # rows: channel ranges; columns: phase-0 channels
     needs_zero_shift_gram: bool
     order: np.ndarray  # canonical position -> position in the concatenated raw blocks
     index: StatisticsIndex
@@ -229,38 +229,35 @@ def _build_plan(config: ModelConfig, n_colours: int) -> _Plan:
             or (mode == "same_scale_orientation" and (c, j, l) == (c2, j2, l2))
         )
 
-    # Groups of shifted pairs: one per column set, rows = every channel pairing with it.
-    groups: list[tuple[np.ndarray, np.ndarray]] = []
+    # Groups of shifted pairs: one matrix product per column set (the phase-0 maps of one
+    # colour and scale, or of one (colour, scale, orientation)), whose rows — a contiguous
+    # range of channels — are every channel pairing with those columns.
+    groups: list[LaggedGroup] = []
     if config.shifts == "same_scale_orientation":
         for c in range(C):
             for j in range(J):
                 for l in range(L):
-                    rows = np.array([channel(c, j, l, a) for a in range(A)])
-                    groups.append((rows, np.array([phase0_map(c, j, l)])))
+                    groups.append(LaggedGroup(channel(c, j, l, 0), channel(c, j, l, A - 1) + 1,
+                                              (channel(c, j, l, 0),)))
     elif config.shifts in ("all", "same_colour"):
         for c2 in range(C):
             for j2 in range(J):
-                colours = range(C) if config.shifts == "all" else [c2]
-                rows = np.array(
-                    [
-                        channel(c, j, l, a)
-                        for c in colours
-                        for j in range(max(0, j2 - dj), j2 + 1)
-                        for l in range(L)
-                        for a in range(A)
-                    ]
-                )
-                groups.append((rows, np.array([phase0_map(c2, j2, l2) for l2 in range(L)])))
+                cols = tuple(channel(c2, j2, l2, 0) for l2 in range(L))
+                for c in range(C) if config.shifts == "all" else [c2]:
+                    first = channel(c, max(0, j2 - dj), 0, 0)
+                    groups.append(LaggedGroup(first, channel(c, j2, L - 1, A - 1) + 1, cols))
 
-    offsets, position_in_group = [], {}
+    offsets = []
     offset = 0
-    for g, (rows, cols) in enumerate(groups):
+    for group in groups:
         offsets.append(offset)
-        offset += len(rows) * len(cols) * len(T)
-        row_pos = {int(r): i for i, r in enumerate(rows)}
-        col_pos = {int(q): i for i, q in enumerate(cols)}
-        position_in_group[g] = (row_pos, col_pos)
-    group_of_map = {int(q): g for g, (_, cols) in enumerate(groups) for q in cols}
+        offset += (group.row_stop - group.row_start) * len(group.cols) * len(T)
+    group_of = {
+        (ch, q): g
+        for g, group in enumerate(groups)
+        for ch in range(group.row_start, group.row_stop)
+        for q in group.cols
+    }
     zero_gram_offset = offset
 
     order: list[np.ndarray] = []
@@ -287,11 +284,10 @@ def _build_plan(config: ModelConfig, n_colours: int) -> _Plan:
                                 meta = dict(kind=0, colour=c, colour2=c2, scale=j, scale2=j2,
                                             orientation=l, orientation2=l2, phase=a)
                                 if shifted(c, j, l, c2, j2, l2):
-                                    g = group_of_map[q]
-                                    row_pos, col_pos = position_in_group[g]
-                                    start = offsets[g] + (
-                                        row_pos[ch] * len(groups[g][1]) + col_pos[q]
-                                    ) * len(T)
+                                    g = group_of[ch, channel(c2, j2, l2, 0)]
+                                    group = groups[g]
+                                    row, col = ch - group.row_start, group.cols.index(channel(c2, j2, l2, 0))
+                                    start = offsets[g] + (row * len(group.cols) + col) * len(T)
                                     add(len(T), np.arange(start, start + len(T)), T_array, **meta)
                                 else:
                                     needs_zero = True
@@ -512,16 +508,12 @@ class TextureStatistics(torch.nn.Module):
     def _wavelet_covariances(self, r: torch.Tensor) -> torch.Tensor:
         B = r.shape[0]
         M, N = r.shape[-2:]
-        A = self.config.n_phases
         channels = r.reshape(B, -1, M, N)
-        phase0 = channels.view(B, -1, A, M, N)[:, :, 0]
         parts = []
-        for rows, cols in self._plan.groups:
-            parts.append(
-                lagged_products(_select(channels, rows), _select(phase0, cols), self._shifts)
-                .reshape(B, -1)
-            )
+        if self._plan.groups:
+            parts.append(grouped_lagged_products(channels, self._plan.groups, self._shifts))
         if self._plan.needs_zero_shift_gram:
+            phase0 = channels.view(B, -1, self.config.n_phases, M, N)[:, :, 0]
             gram = channels.reshape(B, -1, M * N) @ phase0.reshape(B, -1, M * N).transpose(1, 2)
             parts.append(gram.reshape(B, -1))
         return torch.cat(parts, dim=1)
@@ -541,11 +533,3 @@ class TextureStatistics(torch.nn.Module):
         b = (h.abs() / self.haar_std.to(h.dtype)).flatten(1, 2)  # (B, C·3, M, N)
         every = list(range(b.shape[1]))
         return _correlations(b, every, every, self._shifts)
-
-
-def _select(maps: torch.Tensor, which: np.ndarray) -> torch.Tensor:
-    """maps[:, which] as a view when ``which`` is a contiguous range."""
-    start = int(which[0])
-    if np.array_equal(which, np.arange(start, start + len(which))):
-        return maps[:, start : start + len(which)]
-    return maps[:, torch.as_tensor(which, device=maps.device)]

@@ -1,0 +1,311 @@
+import numpy as np
+import pytest
+import torch
+from conftest import TOLERANCE, assert_close
+from oracle import oracle_statistics
+
+import wavetex
+from wavetex.statistics import ModelConfig, shift_set
+
+
+def golden_pattern(p=0, size=64):
+    """The spec's golden input x0 (§5), colour channel p."""
+    u1, u2 = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    return (
+        0.5
+        + 0.2 * np.sin(2 * np.pi * (3 * u1 + u2 + p) / 64)
+        + 0.15 * np.cos(2 * np.pi * (u1 - 5 * u2) / 64)
+        + 0.1 * ((7 * u1 + 3 * u2**2 + p) % 11) / 11
+    )
+
+
+def random_image(*shape, seed=0, dtype=torch.float64):
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+# -- conformance to the spec's golden values (sums = means × M·N) -----------------------
+
+GRAY_GOLDEN = {  # quantity: (x0, x1)
+    "sum": (2.068639e6, 3.097384e6),
+    "sum_squares": (3.018838e10, 9.329238e10),
+    "min": (-2.502247e3, -8.238428e3),
+    "max": (5.320517e3, 3.613306e4),
+    ((0, 0, 0), (0, 0), (0, 0)): (4095.998, 4095.998),
+    ((0, 1, 1), (2, 3), (1, 1)): (215.5376, -406.4033),
+    ((1, 2, 2), (1, 0), (-2, 0)): (-1528.591, -1084.341),
+    ((3, 3, 3), (3, 3), (8, 0)): (1870.988, -6488.136),
+    ((2, 0, 1), (3, 2), (0, -4)): (1512.561, 1238.828),
+    "lowpass (0,0)": (5320.517, 5320.517),
+    "haar 0 (1,0)": (3583.423, 3054.943),
+}
+
+
+def test_gray_golden_values():
+    x0 = torch.tensor(golden_pattern())
+    x1 = x0.T.contiguous()
+    stats = wavetex.TextureStatistics(x0, n_scales=4)
+    assert stats.n_stats == 16_820
+    sums = [stats(x0) * 4096, stats(x1) * 4096]
+    index = stats.index
+    for which, phi in enumerate(sums):
+        scale = phi.abs().max().item()
+        for key, expected in GRAY_GOLDEN.items():
+            if key == "sum":
+                value = phi.sum()
+            elif key == "sum_squares":
+                value = (phi**2).sum()
+            elif key in ("min", "max"):
+                value = getattr(phi, key)()
+            elif key == "lowpass (0,0)":
+                (i,) = index.find(kind="lowpass", shift=(0, 0))
+                value = phi[i]
+            elif key == "haar 0 (1,0)":
+                (i,) = index.find(kind="haar", haar=0, shift=(1, 0))
+                value = phi[i]
+            else:
+                (j, l, a), (j2, l2), tau = key
+                (i,) = index.find(kind=0, scale=j, orientation=l, phase=a, scale2=j2, orientation2=l2, shift=tau)
+                value = phi[i]
+            reference = expected[which]
+            # the spec's figures have 7 significant digits; sums of squares scale with scale²
+            tolerance = 1e-5 * (scale**2 if key == "sum_squares" else scale) if key not in ("sum", "sum_squares") else 1e-6 * abs(reference)
+            assert abs(value.item() - reference) <= max(tolerance, 5e-7 * abs(reference)), (key, which)
+    loss = 1e-6 * ((sums[1] - sums[0]) ** 2).sum().item()
+    assert loss == pytest.approx(8.19195e4, rel=1e-5)
+
+
+def test_colour_golden_values():
+    x0 = torch.tensor(np.stack([golden_pattern(p=c) for c in range(3)]))
+    x1 = x0.transpose(1, 2).contiguous()
+    stats = wavetex.TextureStatistics(x0, n_scales=4)
+    assert stats.n_stats == 60_042
+    phi0, phi1 = stats(x0) * 4096, stats(x1) * 4096
+    assert phi0.sum().item() == pytest.approx(7.407257e6, rel=1e-6)
+    assert phi1.sum().item() == pytest.approx(1.083652e7, rel=1e-6)
+    assert (phi0**2).sum().item() == pytest.approx(1.040170e11, rel=1e-6)
+    assert (phi1**2).sum().item() == pytest.approx(3.152162e11, rel=1e-6)
+    assert 1e-6 * ((phi1 - phi0) ** 2).sum().item() == pytest.approx(2.710631e5, rel=1e-6)
+    correlation = stats.colour_correlation(x0)
+    expected = torch.tensor([[0.999756, 0.983514, 0.964594], [0.983514, 0.999756, 0.984232], [0.964594, 0.984232, 0.999756]])
+    assert_close(correlation, expected.double(), scale=1e6 * 1e-6 / TOLERANCE[torch.float64] * 1e-6)
+    torch.testing.assert_close(stats.target_colour_correlation, correlation)
+
+
+# -- counts ---------------------------------------------------------------------------
+
+COUNTS = [  # (colours, options, n_stats, (wavelet, lowpass, haar) or None)
+    (1, dict(n_scales=5), 28_564, (28_416, 37, 111)),
+    (1, dict(n_scales=4), 16_820, (16_704, 29, 87)),
+    (1, dict(n_scales=5, delta_j=4), 35_668, None),
+    (1, dict(n_scales=5, n_orientations=8), 113_812, None),
+    (1, dict(n_scales=6), 43_380, None),
+    (1, dict(n_scales=5, shifts="same_scale_orientation"), 3_796, None),
+    (3, dict(n_scales=5), 112_986, None),
+    (3, dict(n_scales=4), 60_042, None),
+    (3, dict(n_scales=5, shifts="all"), 320_346, None),
+]
+
+
+@pytest.mark.parametrize("colours, options, n_stats, blocks", COUNTS)
+def test_counts_of_the_spec_table(colours, options, n_stats, blocks):
+    side = 2 ** (options["n_scales"] + 1)
+    stats = wavetex.TextureStatistics(random_image(colours, side, side, dtype=torch.float32), **options)
+    assert stats.n_stats == n_stats == len(stats.index) == stats.target.shape[0]
+    if blocks:
+        sizes = tuple(v.shape[-1] for v in stats.split(stats.target).values())
+        assert sizes == blocks
+
+
+def test_shift_set_is_canonical():
+    assert len(shift_set(4)) == 29 and len(shift_set(5)) == 37 and len(shift_set(6)) == 45
+    T = shift_set(3)
+    assert T[:9] == [(0, 0), (1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)]
+    assert T[9:11] == [(2, 0), (1, 1 + 0)] or T[9] == (2, 0)
+    assert set(T) == {(-dy, -dx) for dy, dx in T}
+
+
+# -- efficient path == per-pair oracle --------------------------------------------------
+
+ORACLE_CASES = [
+    (1, (32, 40), (32, 40), dict(n_scales=3)),
+    (1, (32, 32), (48, 40), dict(n_scales=3, n_orientations=3, n_phases=3, delta_j=1)),  # other size
+    (1, (32, 32), (32, 32), dict(n_scales=3, shifts="same_scale_orientation", masks=False)),
+    (1, (32, 32), (32, 32), dict(n_scales=3, shifts="none")),
+    (3, (16, 24), (16, 24), dict(n_scales=2, n_phases=2)),
+    (3, (16, 16), (16, 16), dict(n_scales=2, n_orientations=2, shifts="all")),
+    (3, (16, 16), (24, 16), dict(n_scales=2, n_orientations=2, shifts="same_scale_orientation")),
+    (3, (16, 16), (16, 16), dict(n_scales=2, n_orientations=2, shifts="none", masks=False)),
+]
+
+
+@pytest.mark.parametrize("colours, exemplar_size, image_size, options", ORACLE_CASES)
+def test_efficient_path_equals_per_pair_oracle(colours, exemplar_size, image_size, options):
+    exemplar = random_image(colours, *exemplar_size, seed=1)
+    image = random_image(colours, *image_size, seed=2)
+    stats = wavetex.TextureStatistics(exemplar, **options)
+    expected = oracle_statistics(exemplar, image, ModelConfig(**options))
+    assert_close(stats(image), expected)
+
+
+# -- properties -------------------------------------------------------------------------
+
+
+def test_observed_diagonal_and_haar_are_one_per_pixel():
+    exemplar = random_image(1, 64, 48, seed=3)
+    stats = wavetex.TextureStatistics(exemplar, n_scales=4)
+    index = stats.index
+    diagonal = (
+        (index.kind == 0) & (index.scale == index.scale2) & (index.orientation == index.orientation2)
+        & (index.phase == 0) & (index.shift == 0).all(1)
+    )
+    assert diagonal.sum() == 4 * 4
+    # Σ r̃² / (M·N) = (σ / (σ + 1e-9))²: one, up to the reference's 1e-9 in the denominator
+    std = stats.wavelet_standardisation.std[0, :, :, 0].flatten()  # (j, l) order, phase 0
+    expected = ((std - 1e-9) / std) ** 2
+    assert (expected < 1).all() and (1 - expected).max() < 1e-5
+    torch.testing.assert_close(stats.target[diagonal], expected, rtol=1e-12, atol=0)
+    haar0 = index.find(kind="haar", shift=(0, 0))
+    torch.testing.assert_close(stats.target[haar0], torch.ones(3, dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("colours", [1, 3])
+def test_auto_terms_are_symmetric_in_the_shift(colours):
+    stats = wavetex.TextureStatistics(random_image(colours, 32, 32, seed=4), n_scales=3)
+    phi = stats(random_image(colours, 32, 32, seed=5)).numpy()
+    index = stats.index
+    auto = (
+        ((index.kind == 0) & (index.colour == index.colour2) & (index.scale == index.scale2)
+         & (index.orientation == index.orientation2) & (index.phase == 0))
+        | ((index.kind == 1) & (index.colour == index.colour2))
+        | (index.kind == 2)
+    )
+    key = lambda i: (index.kind[i], index.colour[i], index.colour2[i], index.scale[i], index.orientation[i], index.phase[i], index.haar[i])
+    values = {(key(i), tuple(index.shift[i])): phi[i] for i in np.flatnonzero(auto)}
+    assert len(values) > 100
+    for (k, (dy, dx)), value in values.items():
+        assert value == pytest.approx(values[(k, (-dy, -dx))], rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize("colours", [1, 3])
+def test_translation_invariance_without_masks(colours):
+    stats = wavetex.TextureStatistics(random_image(colours, 32, 40, seed=6), n_scales=3, masks=False)
+    image = random_image(colours, 32, 40, seed=7)
+    shifted = torch.roll(image, shifts=(5, -11), dims=(-2, -1))
+    torch.testing.assert_close(stats(shifted), stats(image), rtol=1e-9, atol=1e-9)
+    masked = wavetex.TextureStatistics(random_image(colours, 32, 40, seed=6), n_scales=3)
+    assert not torch.allclose(masked(shifted), masked(image), rtol=1e-6, atol=1e-6)
+
+
+def test_gradient_matches_finite_differences():
+    stats = wavetex.TextureStatistics(random_image(1, 16, 16, seed=8), n_scales=3, n_orientations=2, n_phases=2)
+    weights = random_image(stats.n_stats, seed=9)
+    image = random_image(1, 16, 16, seed=10).requires_grad_()
+    assert torch.autograd.gradcheck(lambda x: (stats(x) * weights).sum(), (image,))
+
+
+def test_colour_gradient_matches_finite_differences():
+    stats = wavetex.TextureStatistics(random_image(3, 8, 8, seed=8), n_scales=2, n_orientations=2, n_phases=2)
+    weights = random_image(stats.n_stats, seed=9)
+    image = random_image(3, 8, 8, seed=10).requires_grad_()
+    assert torch.autograd.gradcheck(lambda x: (stats(x) * weights).sum(), (image,))
+
+
+@pytest.mark.parametrize("colours", [1, 3])
+def test_batch_entries_are_independent(colours):
+    stats = wavetex.TextureStatistics(random_image(colours, 32, 32, seed=11), n_scales=3)
+    batch = random_image(3, colours, 32, 32, seed=12)
+    together = stats(batch)
+    assert together.shape == (3, stats.n_stats)
+    for b in range(3):
+        torch.testing.assert_close(together[b], stats(batch[b]), rtol=1e-12, atol=1e-12)
+
+
+def test_dtype_and_device_are_preserved(device, dtype):
+    exemplar = random_image(1, 32, 32, seed=13, dtype=dtype).to(device)
+    stats = wavetex.TextureStatistics(exemplar, n_scales=3)
+    assert stats.target.dtype == dtype and stats.target.device.type == device.type
+    image = random_image(2, 1, 32, 32, seed=14, dtype=dtype).to(device).requires_grad_()
+    values = stats(image)
+    assert values.dtype == dtype and values.device.type == device.type
+    values.sum().backward()
+    assert image.grad.dtype == dtype and torch.isfinite(image.grad).all()
+    # float32 and float64 agree within the float32 tolerance
+    reference = wavetex.TextureStatistics(exemplar.double().cpu(), n_scales=3)(image.detach().double().cpu())
+    assert_close(values.detach(), reference, dtype=dtype)
+
+
+def test_statistics_move_with_to():
+    stats = wavetex.TextureStatistics(random_image(1, 32, 32, seed=15, dtype=torch.float32), n_scales=3)
+    stats64 = stats.to(torch.float64)
+    assert stats64.target.dtype == torch.float64
+    assert stats64.wavelet_standardisation.mean.dtype == torch.float64
+    names = {name for name, _ in stats.named_buffers()}
+    assert {"target", "haar_std", "wavelet_standardisation.mean", "lowpass_standardisation.std"} <= names
+
+
+def test_readable_views():
+    stats = wavetex.TextureStatistics(random_image(3, 32, 32, seed=16), n_scales=3)
+    parts = stats.split(stats.target)
+    assert list(parts) == ["wavelet", "lowpass", "haar"]
+    assert parts["lowpass"].shape[-1] == 9 * len(shift_set(3)) and parts["haar"].shape[-1] == 9 * len(shift_set(3))
+    first_cross = stats.index.find(kind="wavelet", colour=0, colour2=1)[0]
+    assert stats.index[first_cross] == {
+        "kind": "wavelet", "colours": (0, 1), "scales": (0, 0), "orientations": (0, 0), "phases": (0, 0), "shift": (0, 0)
+    }
+    assert "haar" in stats.describe() and "112" not in stats.describe().split("\n")[0][:3]
+
+
+# -- bad input --------------------------------------------------------------------------
+
+BAD_EXEMPLARS = [
+    (np.zeros((32, 32)), TypeError, "torch.Tensor"),
+    (torch.zeros(32, 32, dtype=torch.uint8), TypeError, "255"),
+    (torch.rand(2, 32, 32), ValueError, "(3, H, W)"),
+    (torch.rand(4, 32, 32), ValueError, "alpha"),
+    (torch.rand(1, 1, 1, 32, 32), ValueError, "(H, W)"),
+    (torch.full((32, 32), float("nan")), ValueError, "NaN"),
+    (torch.tensor([[float("inf")] * 32] * 32), ValueError, "infinite"),
+    (torch.rand(32, 32) * 255, ValueError, "divide by 255"),
+    (torch.full((32, 32), 0.5), ValueError, "constant"),
+    (torch.rand(16, 64), ValueError, "n_scales=3"),
+]
+
+
+@pytest.mark.parametrize("exemplar, error, message", BAD_EXEMPLARS)
+def test_bad_exemplars_are_refused_with_a_remedy(exemplar, error, message):
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
+        wavetex.TextureStatistics(exemplar, n_scales=4)
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        (dict(n_scales=0), ValueError, "between 1 and"),
+        (dict(n_scales=2.5), TypeError, "integer"),
+        (dict(n_orientations=0), ValueError, "n_orientations"),
+        (dict(n_phases=100), ValueError, "n_phases"),
+        (dict(delta_j=-1), ValueError, "delta_j"),
+        (dict(shifts="diagonal"), ValueError, "same_colour"),
+        (dict(masks="yes"), TypeError, "masks"),
+        (dict(n_scale=3), TypeError, "unknown model option"),
+    ],
+)
+def test_bad_options_are_refused(options, error, message):
+    with pytest.raises(error, match=message):
+        wavetex.TextureStatistics(torch.rand(64, 64), **options)
+
+
+def test_bad_images_are_refused():
+    stats = wavetex.TextureStatistics(torch.rand(32, 32), n_scales=3)
+    with pytest.raises(ValueError, match="gray"):
+        stats(torch.rand(3, 32, 32))
+    with pytest.raises(ValueError, match="too small"):
+        stats(torch.rand(1, 8, 32))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        stats(torch.ones(32, 32, dtype=torch.int64))
+    with pytest.raises(ValueError, match="NaN"):
+        stats(torch.full((32, 32), float("nan")))
+    with pytest.raises(ValueError, match="colour models only"):
+        stats.colour_correlation(torch.rand(32, 32))
+    with pytest.raises(TypeError, match="not both"):
+        wavetex.TextureStatistics(torch.rand(32, 32), config=ModelConfig(), n_scales=3)
