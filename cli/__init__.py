@@ -1,0 +1,1 @@
+"""The ``wavetex`` command line (installed as the package ``wavetex_cli``)."""

@@ -1,0 +1,806 @@
+"""Read and write images and JSON sidecars, atomically and with clear errors.
+
+Images travel through wavetex as float64 numpy arrays with values in [0, 1]:
+shape (H, W) for gray images and (H, W, 3) for colour images (channels last).
+:func:`read_image` turns any common image file into that form and
+:func:`write_image` turns it back into an 8- or 16-bit file. Every writer in
+this module is atomic: the data go to a temporary file in the destination
+folder, which then replaces the destination in one step, so an interrupted run
+never leaves a half-written file behind. Existing files are kept unless the
+caller passes ``overwrite=True``.
+
+Formats
+-------
+Pillow does most of the work. Two cases need another path, because Pillow has
+no 16-bit colour image mode:
+
+* 16-bit colour PNG (RGB, RGBA, gray + alpha): read with Pillow's own PNG
+  (zlib) decoder, called twice through :func:`PIL.Image.frombytes` to obtain
+  the high and the low byte of each sample; written by a small PNG encoder
+  in this module (zlib + the "Sub" filter of the PNG specification).
+* 16-bit colour TIFF: read and written with ``tifffile``, a dependency of
+  scikit-image.
+
+JPEG, BMP and WebP hold 8 bits per sample only; asking :func:`write_image`
+for 16 bits in those formats raises a :class:`ValueError`.
+
+Examples
+--------
+>>> import tempfile, numpy as np
+>>> from wavetex.io import read_image, write_image
+>>> folder = tempfile.mkdtemp()
+>>> image = np.linspace(0.0, 1.0, 12).reshape(3, 4)
+>>> path = write_image(f"{folder}/ramp.png", image, bit_depth=16)
+>>> bool(np.allclose(read_image(path), image, atol=1 / 65535))
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import stat
+import struct
+import warnings
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "atomic_write",
+    "read_image",
+    "read_json",
+    "sidecar_path",
+    "write_image",
+    "write_json",
+]
+
+PathLike = str | os.PathLike[str]
+ReadMode = Literal["auto", "gray", "rgb"]
+
+IMAGE_SUFFIXES: dict[str, str] = {
+    ".png": "PNG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".bmp": "BMP",
+    ".webp": "WEBP",
+}
+"""File suffixes :func:`write_image` understands, and the format each selects."""
+
+_SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
+_READ_MODES = ("auto", "gray", "rgb")
+_EXIF_ORIENTATION = 0x0112
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Options that keep as much of the image as each format allows.
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "PNG": {},
+    "TIFF": {"compression": "tiff_adobe_deflate"},
+    "JPEG": {"quality": 95, "subsampling": 0},  # 4:4:4, no chroma subsampling
+    "BMP": {},
+    "WEBP": {"lossless": True},
+}
+
+# Errors from Pillow, zlib, struct and tifffile that mean "this is not a
+# complete, decodable image". FileNotFoundError and PermissionError are
+# re-raised unchanged (see read_image).
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError)
+
+
+class _UnsupportedImage(ValueError):
+    """A decodable image whose content wavetex does not accept (not wrapped)."""
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_image(path: PathLike, *, mode: ReadMode = "auto") -> np.ndarray:
+    """Read an image file into a float64 array with values in [0, 1].
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        PNG, JPEG, TIFF, BMP or WebP file (any other format Pillow reads works
+        too). 8- and 16-bit samples; gray, gray + alpha, RGB, RGBA and palette
+        images. Only the first frame of multi-frame files is read.
+    mode : {"auto", "gray", "rgb"}, keyword-only
+        ``"auto"`` keeps the file's colour layout (palette images whose
+        palette is all gray count as gray); ``"gray"`` averages R, G and B
+        with equal weights (the plain mean, the convention of the wavetex
+        model, not a luminance formula); ``"rgb"`` repeats a gray image in
+        three channels.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, C-contiguous, shape (H, W) for gray or (H, W, 3) for colour.
+        Samples are divided by the largest value of their bit depth (255 or
+        65535). The EXIF orientation tag, if any, is applied.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        The file is not a readable image (unknown format, corrupted or
+        truncated), holds values wavetex does not accept (floats outside
+        [0, 1], more than 16 bits), or ``mode`` is not one of the three choices.
+    RuntimeError
+        ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` was set to True by someone
+        else, which would let truncated files load silently.
+
+    Warns
+    -----
+    UserWarning
+        The image has an alpha channel or a transparent colour; transparency
+        is dropped and only the colour channels are used.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from PIL import Image
+    >>> path = tempfile.mkdtemp() + "/red.png"
+    >>> Image.new("RGB", (4, 2), (255, 0, 0)).save(path)
+    >>> read_image(path).shape
+    (2, 4, 3)
+    >>> read_image(path, mode="gray")[0, 0]  # mean of (1, 0, 0)
+    np.float64(0.3333333333333333)
+    """
+    if mode not in _READ_MODES:
+        raise ValueError(f"mode must be one of {_READ_MODES}; got {mode!r}.")
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no image file at {str(path)!r} (looked in {path.resolve().parent}); check the path."
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder; pass the path of an image file.")
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Another library switched Pillow into accepting partial files. We do
+        # not touch that global setting, but refuse to work on its results.
+        raise RuntimeError(
+            "PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True, so truncated image files would "
+            "load silently; set it back to False before calling read_image."
+        )
+    # Decoders warn about some broken files before failing on them; keep those
+    # warnings back, and pass them on only if the image turns out readable.
+    with warnings.catch_warnings(record=True) as decoder_warnings:
+        warnings.simplefilter("always")
+        try:
+            pixels, maximum, transparency = _decode(path)
+        except (FileNotFoundError, PermissionError, _UnsupportedImage):
+            raise
+        except _DECODE_ERRORS as error:
+            error_type = type(error).__name__
+            if type(error).__module__ != "builtins":
+                error_type = f"{type(error).__module__}.{error_type}"
+            raise ValueError(
+                f"{str(path)!r} is not a readable image ({error_type}: {error}). "
+                "Expected a complete PNG, JPEG, TIFF, BMP or WebP file; check that the file "
+                "is an image and was copied or downloaded completely."
+            ) from error
+    for decoder_warning in decoder_warnings:
+        warnings.warn(decoder_warning.message, decoder_warning.category, stacklevel=2)
+    if transparency is not None:
+        warnings.warn(
+            f"{str(path)!r} has {transparency}; wavetex ignores transparency and uses "
+            "the colour channels only. Flatten the image onto a background first if "
+            "transparent pixels matter.",
+            UserWarning,
+            stacklevel=2,
+        )
+    image = pixels.astype(np.float64) / maximum
+    if mode == "gray" and image.ndim == 3:
+        image = image.mean(axis=2)
+    elif mode == "rgb" and image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(image)
+
+
+def _decode(path: Path) -> tuple[np.ndarray, float, str | None]:
+    """Decode ``path`` into ``(samples, full-scale value, transparency note)``.
+
+    ``samples`` has shape (H, W) or (H, W, 3) with any alpha removed;
+    ``transparency note`` describes the dropped alpha, or is None.
+    """
+    with Image.open(path) as opened:
+        if opened.format == "PNG" and _png_is_16_bit_colour(path):
+            samples, orientation = _read_png_16_bit_colour(path)
+            return _split_alpha(_orient(samples, orientation), 65535.0)
+        if opened.format == "TIFF" and _tiff_is_wide_colour(opened):
+            orientation = int(opened.getexif().get(_EXIF_ORIENTATION, 1))
+            samples, maximum = _read_tiff_with_tifffile(path)
+            return _split_alpha(_orient(samples, orientation), maximum)
+        opened.load()
+        image = ImageOps.exif_transpose(opened)
+    return _pillow_samples(image)
+
+
+def _pillow_samples(image: Image.Image) -> tuple[np.ndarray, float, str | None]:
+    """Samples of a loaded Pillow image, alpha split off (see :func:`_decode`)."""
+    image_mode = image.mode
+    colour_key = "transparency" in image.info and image_mode not in ("P", "PA")
+    if image_mode in ("P", "PA"):
+        has_alpha = image_mode == "PA" or "transparency" in image.info
+        converted = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+        red, green, blue = converted[..., 0], converted[..., 1], converted[..., 2]
+        if not has_alpha and np.array_equal(red, green) and np.array_equal(red, blue):
+            return red, 255.0, None  # gray palette
+        return _split_alpha(converted, 255.0)
+    if image_mode == "1":
+        return np.asarray(image.convert("L")), 255.0, None
+    if image_mode in ("L", "RGB"):
+        samples, maximum = np.asarray(image), 255.0
+    elif image_mode in ("LA", "RGBA"):
+        return _split_alpha(np.asarray(image), 255.0)
+    elif image_mode.startswith("I;16"):
+        samples, maximum = np.asarray(image).astype(np.uint16), 65535.0
+    elif image_mode == "I":
+        samples = np.asarray(image)
+        if samples.size and (samples.min() < 0 or samples.max() > 65535):
+            raise _UnsupportedImage(
+                f"32-bit integer image with values in [{samples.min()}, {samples.max()}]; "
+                "wavetex reads integer images of at most 16 bits. Save it as 8- or 16-bit."
+            )
+        samples, maximum = samples, 65535.0
+    elif image_mode == "F":
+        samples, maximum = _check_float_samples(np.asarray(image)), 1.0
+    elif image_mode in ("La", "RGBa"):
+        return _split_alpha(np.asarray(image.convert("RGBA")), 255.0)
+    elif image_mode in ("RGBX", "CMYK", "YCbCr", "HSV"):
+        samples, maximum = np.asarray(image.convert("RGB")), 255.0
+    else:
+        raise _UnsupportedImage(
+            f"unsupported image mode {image_mode!r}; save the image as 8- or 16-bit "
+            "gray or RGB (for instance PNG) and try again."
+        )
+    note = "a transparent colour (tRNS)" if colour_key else None
+    return samples, maximum, note
+
+
+def _split_alpha(samples: np.ndarray, maximum: float) -> tuple[np.ndarray, float, str | None]:
+    """Drop the alpha channel of (H, W, 2) or (H, W, 4) samples."""
+    if samples.ndim == 2 or samples.shape[2] == 3:
+        return samples, maximum, None
+    if samples.shape[2] == 1:
+        return samples[..., 0], maximum, None
+    if samples.shape[2] not in (2, 4):
+        raise _UnsupportedImage(
+            f"image with {samples.shape[2]} channels; wavetex reads gray, gray + alpha, "
+            "RGB and RGBA images."
+        )
+    alpha = samples[..., -1]
+    opaque = bool(np.all(alpha == maximum))
+    note = "an alpha channel" + (" (fully opaque, nothing is lost)" if opaque else "")
+    colour = samples[..., 0] if samples.shape[2] == 2 else samples[..., :3]
+    return colour, maximum, note
+
+
+def _check_float_samples(samples: np.ndarray) -> np.ndarray:
+    if samples.size == 0:
+        return samples
+    in_range = np.all(np.isfinite(samples)) and samples.min() >= 0.0 and samples.max() <= 1.0
+    if not in_range:
+        raise _UnsupportedImage(
+            f"floating-point image with values in [{np.nanmin(samples)}, {np.nanmax(samples)}]; "
+            "wavetex expects floating-point images in [0, 1]. Rescale it or save it as "
+            "8- or 16-bit."
+        )
+    return samples
+
+
+def _orient(samples: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1 to 8) to an (H, W[, C]) array.
+
+    Matches :func:`PIL.ImageOps.exif_transpose`; used where pixels do not go
+    through a Pillow image.
+    """
+    if orientation == 2:
+        return samples[:, ::-1]
+    if orientation == 3:
+        return samples[::-1, ::-1]
+    if orientation == 4:
+        return samples[::-1]
+    if orientation == 5:
+        return samples.swapaxes(0, 1)
+    if orientation == 6:
+        return np.rot90(samples, k=-1)
+    if orientation == 7:
+        return samples[::-1, ::-1].swapaxes(0, 1)
+    if orientation == 8:
+        return np.rot90(samples, k=1)
+    return samples
+
+
+def _png_is_16_bit_colour(path: Path) -> bool:
+    """True for 16-bit PNGs with colour or alpha, which Pillow truncates to 8 bits."""
+    with open(path, "rb") as file:
+        start = file.read(29)
+    if len(start) < 29 or not start.startswith(_PNG_SIGNATURE) or start[12:16] != b"IHDR":
+        return False
+    bit_depth, colour_type = start[24], start[25]
+    return bit_depth == 16 and colour_type in (2, 4, 6)
+
+
+def _read_png_16_bit_colour(path: Path) -> tuple[np.ndarray, int]:
+    """Read a 16-bit RGB, RGBA or gray + alpha PNG losslessly.
+
+    Returns the uint16 samples, shape (H, W, C) with C = 3, 4 or 2, and the
+    EXIF orientation (1 when the file has none).
+    """
+    data = path.read_bytes()
+    position = len(_PNG_SIGNATURE)
+    header = b""
+    compressed: list[bytes] = []
+    orientation = 1
+    while position < len(data):
+        if position + 8 > len(data):
+            raise EOFError("PNG file ends inside a chunk header")
+        length, chunk_type = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        checksum = data[position + 8 + length : position + 12 + length]
+        if len(body) < length or len(checksum) < 4:
+            raise EOFError(f"PNG file ends inside its {chunk_type!r} chunk")
+        if zlib.crc32(chunk_type + body) != struct.unpack(">I", checksum)[0]:
+            raise SyntaxError(f"PNG {chunk_type!r} chunk is corrupted (checksum mismatch)")
+        if chunk_type == b"IHDR":
+            header = body
+        elif chunk_type == b"IDAT":
+            compressed.append(body)
+        elif chunk_type == b"eXIf":
+            exif = Image.Exif()
+            exif.load(body)
+            orientation = int(exif.get(_EXIF_ORIENTATION, 1))
+        elif chunk_type == b"IEND":
+            break
+        position += 12 + length
+    if len(header) != 13 or not compressed:
+        raise SyntaxError("PNG file lacks its IHDR or IDAT chunk")
+    width, height, _, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    size = (width, height)
+    stream = b"".join(compressed)
+    interlace_argument = (1,) if interlace else ()
+
+    def decode(image_mode: str, rawmode: str) -> np.ndarray:
+        image = Image.frombytes(image_mode, size, stream, "zip", rawmode, *interlace_argument)
+        return np.asarray(image).astype(np.uint16)
+
+    if colour_type == 4:
+        # gray + alpha: 4 bytes per pixel, read raw as if they were RGBA bytes
+        raw = decode("RGBA", "RGBA")
+        gray = raw[..., 0] << 8 | raw[..., 1]
+        alpha = raw[..., 2] << 8 | raw[..., 3]
+        samples = np.stack([gray, alpha], axis=-1)
+    else:
+        image_mode = "RGB" if colour_type == 2 else "RGBA"
+        high_bytes = decode(image_mode, f"{image_mode};16B")
+        low_bytes = decode(image_mode, f"{image_mode};16L")
+        samples = high_bytes << 8 | low_bytes
+    return samples, orientation
+
+
+def _tiff_is_wide_colour(image: Image.Image) -> bool:
+    """True for TIFFs with several samples per pixel of more than 8 bits."""
+    tags = image.tag_v2  # type: ignore[attr-defined]
+    samples_per_pixel = int(tags.get(277, 1))
+    bits = tags.get(258, (8,))
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    return samples_per_pixel > 1 and max(int(value) for value in bits) > 8
+
+
+def _read_tiff_with_tifffile(path: Path) -> tuple[np.ndarray, float]:
+    """First page of a TIFF as (H, W, C) samples, and their full-scale value."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tiff:
+        page = tiff.pages[0]
+        samples = page.asarray()
+        axes = page.axes
+    if "S" in axes:
+        samples = np.moveaxis(samples, axes.index("S"), -1)
+    samples = samples.reshape(samples.shape[-3:] if samples.ndim >= 3 else samples.shape)
+    if samples.dtype.kind == "f":
+        return _check_float_samples(samples), 1.0
+    if samples.dtype.kind != "u":
+        raise _UnsupportedImage(
+            f"TIFF samples of type {samples.dtype}; expected unsigned integers or floats."
+        )
+    return samples, float(np.iinfo(samples.dtype).max)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_image(
+    path: PathLike,
+    image: np.ndarray,
+    *,
+    bit_depth: int = 8,
+    overwrite: bool = False,
+) -> Path:
+    """Write a float image with values in [0, 1] to an image file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; the suffix selects the format: ``.png``, ``.tif`` /
+        ``.tiff`` (deflate-compressed), ``.jpg`` / ``.jpeg`` (quality 95, no
+        chroma subsampling, lossy), ``.bmp`` or ``.webp`` (lossless). WebP
+        has no gray layout: gray images come back from :func:`read_image`
+        as three equal channels unless read with ``mode="gray"``.
+    image : numpy.ndarray
+        Floating-point array, shape (H, W) for gray or (H, W, 3) for colour
+        ((H, W, 1) counts as gray). Values are clipped to [0, 1], then
+        rounded to the nearest level of the bit depth.
+    bit_depth : {8, 16}, keyword-only
+        Bits per sample. 16 bits is available for PNG and TIFF.
+    overwrite : bool, keyword-only
+        Replace an existing file at ``path``. Without it, an existing file is
+        left untouched and :class:`FileExistsError` is raised.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        ``image`` is not a floating-point array.
+    ValueError
+        Bad shape, NaN or infinite values, unknown suffix, or a bit depth the
+        format cannot hold.
+    FileExistsError
+        ``path`` exists and ``overwrite`` is False.
+    FileNotFoundError
+        The folder of ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> path = tempfile.mkdtemp() + "/noise.tif"
+    >>> image = np.random.default_rng(0).random((8, 8, 3))
+    >>> write_image(path, image, bit_depth=16).suffix
+    '.tif'
+    >>> bool(np.abs(read_image(path) - image).max() <= 0.5 / 65535)
+    True
+    """
+    path = Path(path)
+    image_format = _format_from_suffix(path)
+    if bit_depth not in (8, 16):
+        raise ValueError(f"bit_depth must be 8 or 16; got {bit_depth!r}.")
+    if bit_depth == 16 and image_format not in _SIXTEEN_BIT_FORMATS:
+        raise ValueError(
+            f"{image_format} holds 8 bits per sample; got bit_depth=16 for {str(path)!r}. "
+            "Use a .png or .tif path for 16-bit output, or bit_depth=8."
+        )
+    samples = _quantise(image, bit_depth)
+
+    def writer(temporary_path: Path) -> None:
+        _encode(temporary_path, samples, image_format)
+
+    return atomic_write(path, writer, overwrite=overwrite)
+
+
+def _format_from_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise ValueError(
+            f"cannot tell the image format of {str(path)!r} from its suffix {suffix!r}; "
+            f"use one of {', '.join(IMAGE_SUFFIXES)}."
+        )
+    return IMAGE_SUFFIXES[suffix]
+
+
+def _quantise(image: np.ndarray, bit_depth: int) -> np.ndarray:
+    """Validate a float image and round it to uint8 or uint16 samples."""
+    array = np.asarray(image)
+    if array.dtype.kind != "f":
+        hint = ""
+        if array.dtype.kind in "uib":
+            hint = " Divide by 255 (or 65535) first: image.astype(float) / 255."
+        raise TypeError(
+            "image must be a floating-point array with values in [0, 1]; "
+            f"got dtype {array.dtype}.{hint}"
+        )
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)):
+        hint = ""
+        if array.ndim == 3 and array.shape[0] in (1, 3):
+            hint = " It looks channels-first; use np.moveaxis(image, 0, -1)."
+        elif array.ndim == 4:
+            hint = " Remove the batch dimension first, e.g. image[0]."
+        raise ValueError(
+            f"image must have shape (H, W) or (H, W, 3) (channels last); got {array.shape}.{hint}"
+        )
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"image is empty (shape {array.shape}); expected at least one pixel.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(
+            "image contains NaN or infinite values; fix the computation that produced it "
+            "(or replace them, e.g. np.nan_to_num(image))."
+        )
+    maximum = 255 if bit_depth == 8 else 65535
+    dtype = np.uint8 if bit_depth == 8 else np.uint16
+    return np.round(np.clip(array.astype(np.float64), 0.0, 1.0) * maximum).astype(dtype)
+
+
+def _encode(path: Path, samples: np.ndarray, image_format: str) -> None:
+    """Write uint8 or uint16 ``samples`` in ``image_format`` to ``path``."""
+    if samples.dtype == np.uint16 and samples.ndim == 3:
+        if image_format == "PNG":
+            path.write_bytes(_encode_png_16_bit_colour(samples))
+        else:
+            import tifffile
+
+            tifffile.imwrite(path, samples, photometric="rgb", compression="zlib")
+        return
+    # uint8 gray or colour, and uint16 gray (Pillow mode "I;16")
+    Image.fromarray(samples).save(path, format=image_format, **_SAVE_OPTIONS[image_format])
+
+
+def _encode_png_16_bit_colour(samples: np.ndarray) -> bytes:
+    """Encode (H, W, C) uint16 samples as a 16-bit PNG (no interlacing).
+
+    C = 3 gives RGB (what :func:`write_image` uses); C = 2 (gray + alpha) and
+    C = 4 (RGBA) are supported too. Each scanline uses the PNG "Sub" filter:
+    every byte minus the byte one pixel to its left, modulo 256.
+    """
+    height, width, channels = samples.shape
+    colour_type = {2: 4, 3: 2, 4: 6}[channels]
+    bytes_per_pixel = 2 * channels
+    scanlines = samples.astype(">u2").view(np.uint8).reshape(height, width * bytes_per_pixel)
+    filtered = scanlines.copy()
+    filtered[:, bytes_per_pixel:] = scanlines[:, bytes_per_pixel:] - scanlines[:, :-bytes_per_pixel]
+    rows = np.concatenate([np.ones((height, 1), dtype=np.uint8), filtered], axis=1)  # 1 = Sub
+
+    def chunk(chunk_type: bytes, body: bytes) -> bytes:
+        checksum = zlib.crc32(chunk_type + body)
+        return struct.pack(">I", len(body)) + chunk_type + body + struct.pack(">I", checksum)
+
+    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
+    return b"".join(
+        [
+            _PNG_SIGNATURE,
+            chunk(b"IHDR", header),
+            chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)),
+            chunk(b"IEND", b""),
+        ]
+    )
+
+
+# ------------------------------------------------------------ atomic files
+
+
+def atomic_write(
+    path: PathLike,
+    writer: Callable[[Path], None],
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Create ``path`` through a temporary file, so it appears complete or not at all.
+
+    ``writer`` receives the path of an empty temporary file in the folder of
+    ``path`` (its name ends with the same suffix) and must write the whole
+    content there. When it returns, the temporary file is flushed to disk and
+    moved onto ``path`` in one step; when it raises, the temporary file is
+    deleted and the error propagates, leaving ``path`` as it was.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file. Its folder must exist.
+    writer : callable
+        ``writer(temporary_path)``; its return value is ignored.
+    overwrite : bool, keyword-only
+        Replace an existing ``path`` (keeping its permission bits). Without
+        it, an existing file is never replaced, even one created by another
+        process while ``writer`` runs (where the file system has hard links).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder of ``path`` does not exist.
+    FileExistsError
+        ``path`` exists and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> atomic_write(path, lambda temporary: temporary.write_text("done")).read_text()
+    'done'
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"the output folder {str(folder)!r} does not exist; create it first "
+            f"(e.g. mkdir -p {folder}) or choose another path."
+        )
+    if not folder.is_dir():
+        raise NotADirectoryError(
+            f"{str(folder)!r} is not a folder, so {str(path)!r} cannot be written."
+        )
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder; pass a file path.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(_exists_message(path))
+    temporary_path = _create_temporary_file(path)
+    try:
+        writer(temporary_path)
+        _flush_to_disk(temporary_path)
+        if overwrite:
+            if path.exists():
+                os.chmod(temporary_path, stat.S_IMODE(path.stat().st_mode))
+            os.replace(temporary_path, path)
+        else:
+            _move_without_replacing(temporary_path, path)
+    finally:
+        try:
+            temporary_path.unlink()
+        except FileNotFoundError:
+            pass
+    return path
+
+
+def _exists_message(path: Path) -> str:
+    return (
+        f"{str(path)!r} already exists and was left unchanged; pass overwrite=True "
+        "(--force on the command line) to replace it, or choose another path."
+    )
+
+
+def _create_temporary_file(path: Path) -> Path:
+    """Create an empty, hidden file next to ``path``, with default permissions."""
+    for _ in range(100):
+        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
+        try:
+            descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(descriptor)
+        return candidate
+    raise FileExistsError(f"could not create a temporary file next to {str(path)!r}")
+
+
+def _flush_to_disk(path: Path) -> None:
+    with open(path, "rb+") as file:
+        os.fsync(file.fileno())
+
+
+def _move_without_replacing(temporary_path: Path, path: Path) -> None:
+    """Move ``temporary_path`` to ``path``, failing if ``path`` exists."""
+    try:
+        os.link(temporary_path, path)  # atomic and refuses to replace
+    except FileExistsError:
+        raise FileExistsError(_exists_message(path)) from None
+    except OSError:  # this file system has no hard links
+        if path.exists():
+            raise FileExistsError(_exists_message(path)) from None
+        os.replace(temporary_path, path)
+
+
+# -------------------------------------------------------------------- JSON
+
+
+def write_json(path: PathLike, data: Any, *, overwrite: bool = False) -> Path:
+    """Write ``data`` as indented JSON with sorted keys, atomically.
+
+    numpy scalars and arrays, paths, sets, dataclasses and objects with a
+    ``tolist()`` method (such as tensors) are converted to plain JSON values.
+    Non-finite floats are written as ``NaN`` / ``Infinity``, as :mod:`json`
+    does.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; its folder must exist.
+    data : object
+        JSON-serialisable data (see above for the extra types understood).
+    overwrite : bool, keyword-only
+        Replace an existing file (see :func:`atomic_write`).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> path = tempfile.mkdtemp() + "/run.json"
+    >>> _ = write_json(path, {"seed": np.int64(3), "loss": np.float32(0.5)})
+    >>> read_json(path)
+    {'loss': 0.5, 'seed': 3}
+    """
+    text = json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n"
+
+    def writer(temporary_path: Path) -> None:
+        temporary_path.write_text(text, encoding="utf-8")
+
+    return atomic_write(path, writer, overwrite=overwrite)
+
+
+def _json_default(value: Any) -> Any:
+    """Convert the values :mod:`json` does not know into plain JSON values."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (set, frozenset)):
+        try:
+            return sorted(value)
+        except TypeError:
+            return list(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, np.dtype):
+        return str(value)
+    if callable(getattr(value, "tolist", None)):
+        return value.tolist()
+    raise TypeError(
+        f"cannot write a {type(value).__name__} to JSON; convert it to numbers, strings, "
+        "lists or dicts first."
+    )
+
+
+def read_json(path: PathLike) -> Any:
+    """Read a JSON file.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        The file is not valid JSON; the message gives line and column.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = write_json(tempfile.mkdtemp() + "/a.json", {"n_scales": 4})
+    >>> read_json(path)["n_scales"]
+    4
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no JSON file at {str(path)!r}; check the path.")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{str(path)!r} is not valid JSON (line {error.lineno}, column {error.colno}: "
+            f"{error.msg}); was it written completely?"
+        ) from error
+
+
+def sidecar_path(image_path: PathLike) -> Path:
+    """Path of the JSON sidecar of an image: the same path with suffix ``.json``.
+
+    Examples
+    --------
+    >>> sidecar_path("results/marble_synth.png").as_posix()
+    'results/marble_synth.json'
+    """
+    image_path = Path(image_path)
+    if image_path.suffix.lower() == ".json":
+        raise ValueError(
+            f"{str(image_path)!r} already ends in .json; pass the path of the image, "
+            "not of its sidecar."
+        )
+    return image_path.with_suffix(".json")
