@@ -89,19 +89,22 @@ class _GroupedLaggedProducts(torch.autograd.Function):
         maps = maps.contiguous()
         B, _, M, N = maps.shape
         s, band = _margin(shifts), _band_rows(M, N)
-        outputs = []
+        outputs, kept_stacks = [], []
         for group in groups:
             padded = _circular_pad(maps[:, list(group.cols)], s)
             rows = maps[:, group.row_start : group.row_stop]
-            out = maps.new_zeros(B, rows.shape[1], len(group.cols) * len(shifts))
+            # computed transposed, (Q·T, P): the faster layout for BLAS here
+            out_t = maps.new_zeros(B, len(group.cols) * len(shifts), rows.shape[1])
             buffer = maps.new_empty(B, len(group.cols), len(shifts), band, N)
             for r0 in range(0, M, band):
                 r1 = min(M, r0 + band)
                 stack = _rolled_band(padded, shifts, s, r0, r1, buffer)
-                out.baddbmm_(rows[:, :, r0:r1].reshape(B, rows.shape[1], -1), stack.transpose(1, 2))
-            outputs.append(out.view(B, -1))
+                out_t.baddbmm_(stack, rows[:, :, r0:r1].reshape(B, rows.shape[1], -1).transpose(1, 2))
+            if band >= M:  # one band: the stack is small, keep it for the backward
+                kept_stacks.append(stack)
+            outputs.append(out_t.transpose(1, 2).reshape(B, -1))
         ctx.save_for_backward(maps)
-        ctx.groups, ctx.shifts = groups, shifts
+        ctx.groups, ctx.shifts, ctx.kept_stacks = groups, shifts, kept_stacks
         return torch.cat(outputs, dim=1)
 
     @staticmethod
@@ -113,7 +116,7 @@ class _GroupedLaggedProducts(torch.autograd.Function):
         T, s, band = len(shifts), _margin(shifts), _band_rows(M, N)
         grad_maps = torch.zeros_like(maps)
         offset = 0
-        for group in groups:
+        for g, group in enumerate(groups):
             P, Q = group.row_stop - group.row_start, len(group.cols)
             grad = grad_out[:, offset : offset + P * Q * T].reshape(B, P, Q * T)
             offset += P * Q * T
@@ -122,11 +125,14 @@ class _GroupedLaggedProducts(torch.autograd.Function):
             rows = maps[:, group.row_start : group.row_stop]
             grad_rows = grad_maps[:, group.row_start : group.row_stop]
             grad_padded = maps.new_zeros(B, Q, M + 2 * s, N + 2 * s)
-            buffer = maps.new_empty(B, Q, T, band, N)
+            buffer = None if ctx.kept_stacks else maps.new_empty(B, Q, T, band, N)
             per_shift_buffer = maps.new_empty(B, Q * T, band * N)
             for r0 in range(0, M, band):
                 r1 = min(M, r0 + band)
-                stack = _rolled_band(padded, shifts, s, r0, r1, buffer)
+                if ctx.kept_stacks:
+                    stack = ctx.kept_stacks[g]
+                else:
+                    stack = _rolled_band(padded, shifts, s, r0, r1, buffer)
                 grad_rows[:, :, r0:r1].view(B, P, -1).baddbmm_(grad, stack)
                 per_shift = per_shift_buffer[:, :, : (r1 - r0) * N]
                 torch.bmm(grad_t, rows[:, :, r0:r1].reshape(B, P, -1), out=per_shift)
