@@ -33,8 +33,8 @@ def _mask(M, N, j, enabled, dtype):
     return m
 
 
-def _raw_channels(x, config):
-    """Per-colour lists of rectified masked maps r[c][j][l][a], low-pass y[c], Haar h[c][k]."""
+def _raw_channels(x, config, masked=True):
+    """Per-colour lists of rectified (masked) maps r[c][j][l][a], low-pass y[c], Haar h[c][k]."""
     C, M, N = x.shape
     J, L, A = config.n_scales, config.n_orientations, config.n_phases
     psi_hat, phi_hat, haar_hat = _filters(M, N, config, x.dtype)
@@ -48,7 +48,7 @@ def _raw_channels(x, config):
                 for a in range(A):
                     alpha = 2 * math.pi * a / A
                     rect = torch.relu(math.cos(alpha) * z.real - math.sin(alpha) * z.imag)
-                    r[c][j][l][a] = rect * _mask(M, N, j, config.masks, x.dtype)
+                    r[c][j][l][a] = rect * _mask(M, N, j, config.masks and masked, x.dtype)
         y.append(torch.fft.ifft2(phi_hat * x_hat).real)
         h.append([torch.fft.ifft2(haar_hat[k].to(x_hat.dtype) * x_hat).real for k in range(3)])
     return r, y, h
@@ -64,15 +64,31 @@ def _phi(a, b, tau):
     return (torch.roll(a, shifts=(-tau[0], -tau[1]), dims=(0, 1)) * b).sum()
 
 
-def oracle_statistics(exemplar: torch.Tensor, x: torch.Tensor, config: ModelConfig) -> torch.Tensor:
-    """Statistics of x (C, M, N) standardised by exemplar (C, M', N'), as means over pixels."""
+def oracle_statistics(
+    exemplar: torch.Tensor, x: torch.Tensor, config: ModelConfig, borders: str = "masked"
+) -> torch.Tensor:
+    """Statistics of x (C, M, N) standardised by exemplar (C, M', N'), as means over pixels.
+
+    borders: "masked" (the spec), "circular" (x unmasked) or "interior" (sums over the
+    pixel pairs inside both masks, divided by their number).
+    """
     C, M, N = x.shape
     config = config.resolved(C)
     J, L, A, dj = config.n_scales, config.n_orientations, config.n_phases, config.delta_j
     T = shift_set(J)
     r_ex, y_ex, h_ex = _raw_channels(exemplar, config)
-    r, y, h = _raw_channels(x, config)
-    mask_last = _mask(M, N, J - 1, config.masks, x.dtype)
+    r, y, h = _raw_channels(x, config, masked=borders != "circular")
+    masks_on = config.masks and borders != "circular"
+    mask_last = _mask(M, N, J - 1, masks_on, x.dtype)
+    interior = borders == "interior" and config.masks
+
+    def phi(a, b, tau, mask_a, mask_b):
+        if not interior:
+            return _phi(a, b, tau) / (M * N)
+        return _phi(a * mask_a, b * mask_b, tau) / _phi(mask_a, mask_b, tau)
+
+    def wavelet_mask(j):
+        return _mask(M, N, j, True, x.dtype)
     mask_last_ex = _mask(*exemplar.shape[1:], J - 1, config.masks, x.dtype)
 
     def std_r(c, j, l, a):
@@ -97,22 +113,24 @@ def oracle_statistics(exemplar: torch.Tensor, x: torch.Tensor, config: ModelConf
                             for a in range(A):
                                 first, second = std_r(c, j, l, a), std_r(c2, j2, l2, 0)
                                 for tau in shifts_for(c, j, l, c2, j2, l2):
-                                    out.append(_phi(first, second, tau))
+                                    out.append(phi(first, second, tau, wavelet_mask(j), wavelet_mask(j2)))
     lows = []
     for c in range(C):
         if C == 1:
             mean, std = _mean_std(y_ex[c])
-            lows.append(((y[c] - mean) / std * mask_last * (M * N / mask_last.sum())).abs())
+            factor = mask_last * (M * N / mask_last.sum()) if borders == "masked" else 1
+            lows.append(((y[c] - mean) / std * factor).abs())
         else:
             mean, std = _mean_std(y_ex[c] * mask_last_ex)
             lows.append(((y[c] * mask_last - mean) / std).abs())
+    last = wavelet_mask(J - 1)
     for k in range(C * C):
         for tau in T:
-            out.append(_phi(lows[k % C], lows[k // C], tau))
+            out.append(phi(lows[k % C], lows[k // C], tau, last, last))
     for c in range(C):
         for k in range(3):
             centred = h_ex[c][k] - h_ex[c][k].mean()
             b = h[c][k].abs() / (centred**2).mean().sqrt()
             for tau in T:
-                out.append(_phi(b, b, tau))
-    return torch.stack(out) / (M * N)
+                out.append(_phi(b, b, tau) / (M * N))
+    return torch.stack(out)

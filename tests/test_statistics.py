@@ -147,6 +147,26 @@ def test_efficient_path_equals_per_pair_oracle(colours, exemplar_size, image_siz
     assert_close(stats(image), expected)
 
 
+@pytest.mark.parametrize("borders", ["circular", "interior"])
+@pytest.mark.parametrize("colours, exemplar_size, image_size, options", [ORACLE_CASES[0], ORACLE_CASES[1], ORACLE_CASES[4]])
+def test_border_treatments_equal_the_oracle(borders, colours, exemplar_size, image_size, options):
+    exemplar = random_image(colours, *exemplar_size, seed=1)
+    stats = wavetex.TextureStatistics(exemplar, **options)
+    if borders == "circular":
+        image = random_image(colours, *image_size, seed=2)
+        assert_close(stats.circular(image), oracle_statistics(exemplar, image, ModelConfig(**options), "circular"))
+    else:
+        assert_close(stats.target_circular, oracle_statistics(exemplar, exemplar, ModelConfig(**options), "interior"))
+
+
+def test_without_masks_every_border_treatment_is_the_same():
+    exemplar = random_image(1, 32, 32, seed=3)
+    stats = wavetex.TextureStatistics(exemplar, n_scales=3, masks=False)
+    image = random_image(1, 32, 32, seed=4)
+    torch.testing.assert_close(stats.circular(image), stats(image))
+    torch.testing.assert_close(stats.target_circular, stats.target)
+
+
 # -- properties -------------------------------------------------------------------------
 
 

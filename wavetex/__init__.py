@@ -5,8 +5,19 @@ generalized rectifiers ReLU(Re(e^{iα} z)), and covariances across scales,
 orientations, phases and spatial shifts, plus low-pass and Haar terms.
 """
 
-from .statistics import ModelConfig, StatisticsIndex, TextureStatistics, shift_set
-
 __version__ = "0.1.0"
 
-__all__ = ["ModelConfig", "StatisticsIndex", "TextureStatistics", "shift_set", "__version__"]
+from .statistics import ModelConfig, StatisticsIndex, TextureStatistics, shift_set  # noqa: E402
+from .synthesis import SynthesisConfig, SynthesisError, SynthesisResult, synthesize  # noqa: E402
+
+__all__ = [
+    "ModelConfig",
+    "StatisticsIndex",
+    "TextureStatistics",
+    "shift_set",
+    "SynthesisConfig",
+    "SynthesisError",
+    "SynthesisResult",
+    "synthesize",
+    "__version__",
+]

@@ -132,12 +132,16 @@ def _strong_wolfe(
 
 
 def lbfgs_run(
-    state: SampleState, options: LBFGSOptions, first: Evaluation | None = None
+    state: SampleState,
+    options: LBFGSOptions,
+    first: Evaluation | None = None,
+    stop: Callable[[list[float]], str | None] | None = None,
 ) -> Generator[torch.Tensor, Evaluation, Evaluation]:
     """One L-BFGS run (fresh history) from ``state.x``; yields points to evaluate.
 
     ``first`` is the evaluation at ``state.x`` if already known (saves one evaluation).
-    Updates ``state`` as it goes and returns the evaluation at the final iterate.
+    ``stop(state.history)``, checked after every iteration, ends the run when it returns
+    a reason. Updates ``state`` as it goes and returns the evaluation at the final iterate.
     """
     max_eval = options.max_eval or options.max_iter * 5 // 4
     if first is None:
@@ -207,12 +211,16 @@ def lbfgs_run(
         if abs(loss - prev_loss) < options.tolerance_change:
             state.stop_reason = "loss change below tolerance"
             break
+        reason = stop(state.history) if stop is not None else None
+        if reason:
+            state.stop_reason = reason
+            break
     return loss, grad
 
 
 def minimize_batch(
     evaluate: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
-    x0: torch.Tensor,
+    states: list[SampleState],
     runs: Callable[[SampleState], Generator[torch.Tensor, Evaluation, None]],
     on_evaluation: Callable[[list[SampleState], torch.Tensor, torch.Tensor], None] | None = None,
 ) -> list[SampleState]:
@@ -223,8 +231,9 @@ def minimize_batch(
     evaluate : callable
         ``evaluate(X)`` with X of shape (B, D) returns per-sample losses (B,) and
         gradients (B, D); sample b's loss must depend on X[b] only.
-    x0 : torch.Tensor, shape (B, D)
-        Starting points.
+    states : list of SampleState
+        One per sample, holding its starting point ``x`` (flat, shape (D,)); updated in
+        place, so they keep the progress made even if the driver is interrupted.
     runs : callable
         ``runs(state)`` returns the generator optimising one sample (e.g. several
         :func:`lbfgs_run` in sequence); it yields points and receives evaluations.
@@ -235,8 +244,8 @@ def minimize_batch(
     Returns
     -------
     list of SampleState
+        ``states``, finished.
     """
-    states = [SampleState(x=x0[b].clone()) for b in range(x0.shape[0])]
     generators = [runs(state) for state in states]
     points = []
     for state, generator in zip(states, generators):

@@ -404,14 +404,19 @@ class TextureStatistics(torch.nn.Module):
         self.register_buffer("_order", torch.as_tensor(self._plan.order), persistent=False)
         self._filters: dict[tuple, tuple[torch.Tensor, ...]] = {}
 
+        self._overlaps: dict[tuple, torch.Tensor] = {}
+        T = {tau: t for t, tau in enumerate(self._shifts)}
+        self._shift_position = np.array([T[tuple(tau)] for tau in self._plan.index.shift.tolist()])
+
         x = exemplar[None]
         with torch.no_grad():
-            wavelet, lowpass, haar = self._channels(x)
+            wavelet, lowpass, haar = self._channels(x, "masked")
             self.wavelet_standardisation = standardisation_of(wavelet)
             self.lowpass_standardisation = standardisation_of(lowpass)
             haar_std = (haar[0] - haar[0].mean((-2, -1), keepdim=True)).pow(2).mean((-2, -1)).sqrt()
             self.register_buffer("haar_std", haar_std[..., None, None].clone())
             self.register_buffer("target", self.forward(x)[0].clone())
+            self.register_buffer("target_circular", self._statistics(x, "interior")[0].clone())
             self.register_buffer(
                 "target_colour_correlation",
                 colour_correlation(x)[0].clone() if self.n_colours == 3 else torch.zeros(0),
@@ -435,15 +440,21 @@ class TextureStatistics(torch.nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Statistics of one image (C, H, W) / (H, W) → (n_stats,), or of a batch
-        (B, C, H, W) → (B, n_stats)."""
+        (B, C, H, W) → (B, n_stats), with the border masks of the specification."""
         x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
-        wavelet, lowpass, haar = self._channels(x)
-        raw = [self._wavelet_covariances(self.wavelet_standardisation(wavelet))]
-        raw.append(self._lowpass_correlations(lowpass))
-        raw.append(self._haar_correlations(haar))
-        M, N = x.shape[-2:]
-        values = torch.cat([r.reshape(x.shape[0], -1) for r in raw], dim=1)
-        values = values.index_select(1, self._order) / (M * N)
+        values = self._statistics(x, "masked")
+        return values if batched else values[0]
+
+    def circular(self, images: torch.Tensor) -> torch.Tensor:
+        """Statistics without border masks, for periodic images such as syntheses.
+
+        Same standardisation and order as :meth:`forward`; equal to it when the model's
+        masks are off. Compare with :attr:`target_circular`, the exemplar's statistics
+        estimated from its interior only: a synthesis that matches them is seamless
+        when tiled.
+        """
+        x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
+        values = self._statistics(x, "circular")
         return values if batched else values[0]
 
     def colour_correlation(self, images: torch.Tensor) -> torch.Tensor:
@@ -492,18 +503,66 @@ class TextureStatistics(torch.nn.Module):
             )
         return self._filters[key]
 
-    def _channels(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Masked rectified wavelet maps (B, C, J, L, A, M, N), low-pass (B, C, M, N)
-        (masked for colour), Haar (B, C, 3, M, N) — all before standardisation."""
+    def _channels(
+        self, x: torch.Tensor, borders: str
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Rectified wavelet maps (B, C, J, L, A, M, N) and low-pass maps (B, C, M, N),
+        masked as the specification says unless ``borders`` is "circular", and Haar maps
+        (B, C, 3, M, N) — all before standardisation."""
         M, N = x.shape[-2:]
         psi_hat, phi_hat, haar_hat, masks = self._filter_tensors(M, N, x)
         x_hat = torch.fft.fft2(x)
-        z = wavelet_transform(x_hat, psi_hat)
-        wavelet = generalized_rectifier(z, self.config.n_phases) * masks[:, None, None]
+        wavelet = generalized_rectifier(wavelet_transform(x_hat, psi_hat), self.config.n_phases)
         lowpass = lowpass_channels(x_hat, phi_hat)
-        if self.n_colours == 3:
-            lowpass = lowpass * masks[-1]
+        if borders != "circular":
+            wavelet = wavelet * masks[:, None, None]
+            if self.n_colours == 3:
+                lowpass = lowpass * masks[-1]
         return wavelet, lowpass, haar_channels(x_hat, haar_hat)
+
+    def _statistics(self, x: torch.Tensor, borders: str) -> torch.Tensor:
+        """(B, n_stats) statistics of (B, C, M, N) images, borders treated as:
+
+        - "masked": the specification (masks before standardisation; the gray low-pass
+          masked after it, with an area factor);
+        - "circular": no masks, every pixel counts (periodic images);
+        - "interior": the circular statistics estimated from pixels inside the masks
+          only: masked values set to zero after standardisation and each sum divided by
+          the number of (u + τ, u) pairs that lie inside both masks.
+        """
+        M, N = x.shape[-2:]
+        masks = self._filter_tensors(M, N, x)[3]
+        wavelet, lowpass, haar = self._channels(x, borders)
+        wavelet = self.wavelet_standardisation(wavelet)
+        lowpass = self.lowpass_standardisation(lowpass)
+        if borders == "interior":
+            wavelet = wavelet * masks[:, None, None]
+            lowpass = lowpass * masks[-1]
+        elif borders == "masked" and self.n_colours == 1:
+            lowpass = lowpass * masks[-1] * (M * N / masks[-1].sum())
+        raw = [self._wavelet_covariances(wavelet), self._lowpass_correlations(lowpass), self._haar_correlations(haar)]
+        values = torch.cat([r.reshape(x.shape[0], -1) for r in raw], dim=1)
+        values = values.index_select(1, self._order) / (M * N)
+        if borders == "interior":
+            values = values / self._overlap_fractions(M, N, x)
+        return values
+
+    def _overlap_fractions(self, M: int, N: int, like: torch.Tensor) -> torch.Tensor:
+        """Per statistic, the fraction of pixels u with u + τ inside the first factor's
+        mask and u inside the second's, shape (n_stats,)."""
+        key = (M, N, like.dtype, like.device)
+        if key not in self._overlaps:
+            masks = self._filter_tensors(M, N, like)[3].double().cpu()
+            J = self.config.n_scales
+            pairs = [(j, j2) for j in range(J) for j2 in range(J)]
+            table = _correlations(masks[None], [j for j, _ in pairs], [j2 for _, j2 in pairs], self._shifts)[0]
+            index = self.index
+            first = np.where(index.kind == 0, index.scale, J - 1)
+            second = np.where(index.kind == 0, index.scale2, J - 1)
+            fractions = table[first * J + second, self._shift_position] / (M * N)
+            fractions[index.kind == 2] = 1.0  # Haar terms are never masked
+            self._overlaps[key] = fractions.to(device=like.device, dtype=like.dtype)
+        return self._overlaps[key]
 
     def _wavelet_covariances(self, r: torch.Tensor) -> torch.Tensor:
         B = r.shape[0]
@@ -519,12 +578,6 @@ class TextureStatistics(torch.nn.Module):
         return torch.cat(parts, dim=1)
 
     def _lowpass_correlations(self, y: torch.Tensor) -> torch.Tensor:
-        M, N = y.shape[-2:]
-        y = self.lowpass_standardisation(y)
-        if self.n_colours == 1:
-            _, _, _, masks = self._filter_tensors(M, N, y)
-            mask = masks[-1]
-            y = y * mask * (M * N / mask.sum())
         C = self.n_colours
         pairs = range(C * C)
         return _correlations(y.abs(), [k % C for k in pairs], [k // C for k in pairs], self._shifts)

@@ -1,0 +1,189 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+from skimage import data
+
+import wavetex
+from wavetex import synthesis
+from wavetex.lbfgs import lbfgs_run
+from wavetex.synthesis import SCHEDULES, Schedule, SynthesisConfig, SynthesisError, SynthesisResult
+
+GRAVEL = data.gravel()[100:164, 100:164] / 255.0  # 64×64 gray
+SMALL = dict(n_scales=3, progress=False)
+
+
+def colour_exemplar(size=32):
+    rng = np.random.default_rng(0)
+    base = rng.random((size, size))
+    return np.stack([base, 0.5 * base + 0.25, np.roll(base, 3, axis=0)], axis=-1)
+
+
+def test_loss_falls_a_hundredfold_and_statistics_approach_the_exemplar():
+    result = wavetex.synthesize(GRAVEL, n_scales=4, max_iter=40, progress=False)
+    assert result.losses[0] <= result.initial_losses[0] / 100
+    assert result.errors[0] < result.initial_errors[0] / 5
+    assert result.n_iterations == [40] and len(result.error_history[0]) == 40
+    assert result.errors[0] == pytest.approx(result.error_history[0][-1], rel=1e-3)
+    assert set(result.block_errors[0]) == {"wavelet", "lowpass", "haar"}
+
+
+def test_same_seed_same_images_other_seed_other_images():
+    first = wavetex.synthesize(GRAVEL[:32, :32], seed=7, max_iter=5, **SMALL)
+    again = wavetex.synthesize(GRAVEL[:32, :32], seed=7, max_iter=5, **SMALL)
+    other = wavetex.synthesize(GRAVEL[:32, :32], seed=8, max_iter=5, **SMALL)
+    np.testing.assert_array_equal(first.raw_images, again.raw_images)
+    assert np.abs(first.raw_images - other.raw_images).mean() > 0.01
+
+
+def test_batch_equals_samples_run_one_at_a_time():
+    options = dict(max_iter=8, dtype="float64", **SMALL)
+    batch = wavetex.synthesize(GRAVEL[:32, :32], n_samples=2, seed=3, **options)
+    assert batch.seeds == [3, 4] and batch.raw_images.shape == (2, 32, 32)
+    for k in range(2):
+        alone = wavetex.synthesize(GRAVEL[:32, :32], seed=3 + k, **options)
+        np.testing.assert_allclose(batch.raw_images[k], alone.raw_images[0], rtol=0, atol=1e-8)
+        assert batch.n_evaluations[k] == alone.n_evaluations[0]
+        assert batch.losses[k] == pytest.approx(alone.losses[0], rel=1e-8)
+
+
+def test_other_sizes_and_the_output_tiles_without_a_seam():
+    result = wavetex.synthesize(GRAVEL, size=(48, 80), max_iter=30, **SMALL)
+    tile = result.raw_images[0]
+    assert tile.shape == (48, 80) and result.images.shape == (1, 48, 80)
+    periodic = wavetex.TextureStatistics(torch.tensor(GRAVEL), n_scales=3, masks=False)
+    tiled = np.tile(tile, (2, 2))
+    torch.testing.assert_close(periodic(torch.tensor(tiled)), periodic(torch.tensor(tile)), rtol=1e-6, atol=1e-6)
+    # the wrap-around step is no larger than the steps inside the image
+    inside = np.abs(np.diff(tile, axis=1)).mean()
+    across = np.abs(tile[:, 0] - tile[:, -1]).mean()
+    assert across < 1.5 * inside
+
+
+def test_colour_synthesis_matches_colour_correlations():
+    result = wavetex.synthesize(colour_exemplar(), max_iter=15, n_scales=2, progress=False)
+    assert result.images.shape == (1, 32, 32, 3) and result.raw_images.shape == (1, 32, 32, 3)
+    assert set(result.block_errors[0]) == {"wavelet", "lowpass", "haar", "colour"}
+    assert result.losses[0] < result.initial_losses[0] / 10
+
+
+def test_histogram_matching_is_optional_and_keeps_the_raw_image():
+    matched = wavetex.synthesize(GRAVEL[:32, :32], max_iter=3, **SMALL)
+    plain = wavetex.synthesize(GRAVEL[:32, :32], max_iter=3, histogram_match=False, **SMALL)
+    np.testing.assert_array_equal(matched.raw_images, plain.raw_images)
+    # same histogram as the exemplar (quantile interpolation may move a few tail values)
+    sorted_difference = np.abs(np.sort(matched.images.ravel()) - np.sort(GRAVEL[:32, :32].ravel()))
+    assert sorted_difference.mean() < 0.5 / 255 and sorted_difference.max() < 0.02
+    assert np.abs(np.sort(plain.images.ravel()) - np.sort(GRAVEL[:32, :32].ravel())).mean() > 3 / 255
+    np.testing.assert_array_equal(plain.images, np.clip(plain.raw_images, 0, 1))
+
+
+def test_paper_schedule_restarts_lbfgs(monkeypatch):
+    monkeypatch.setitem(SCHEDULES, "paper", Schedule(runs_gray=3, runs_colour=2, max_iter=4))
+    runs = []
+
+    def counted(state, options, *args, **kwargs):
+        runs.append(options.max_iter)
+        return (yield from lbfgs_run(state, options, *args, **kwargs))
+
+    monkeypatch.setattr(synthesis, "lbfgs_run", counted)
+    gray = wavetex.synthesize(GRAVEL[:32, :32], schedule="paper", **SMALL)
+    assert runs == [4, 4, 4] and 4 < gray.n_iterations[0] <= 12
+    runs.clear()
+    wavetex.synthesize(colour_exemplar(), schedule="paper", n_scales=2, progress=False)
+    assert runs == [4, 4]
+
+
+def test_time_budget_and_interruption_return_the_best_images():
+    budget = wavetex.synthesize(GRAVEL[:32, :32], time_budget=1e-3, **SMALL)
+    assert budget.stop_reasons == ["time budget"] and np.isfinite(budget.raw_images).all()
+
+    def interrupt(step, images, losses):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    stopped = wavetex.synthesize(GRAVEL[:32, :32], callback=interrupt, **SMALL)
+    assert stopped.interrupted and stopped.stop_reasons == ["interrupted"]
+    assert stopped.losses[0] < stopped.initial_losses[0]
+
+
+def test_callback_sees_every_iteration():
+    steps = []
+    wavetex.synthesize(GRAVEL[:32, :32], max_iter=6, callback=lambda step, images, losses: steps.append((step, images.shape, losses.shape)), **SMALL)
+    assert [s for s, _, _ in steps] == [1, 2, 3, 4, 5, 6]
+    assert steps[0][1] == (1, 1, 32, 32) and steps[0][2] == (1,)
+
+
+def test_non_finite_loss_stops_with_an_explanation(monkeypatch):
+    calls = {"n": 0}
+    circular = wavetex.TextureStatistics.circular
+
+    def poisoned(self, images):
+        calls["n"] += 1
+        values = circular(self, images)
+        return values * float("nan") if calls["n"] > 4 else values
+
+    monkeypatch.setattr(wavetex.TextureStatistics, "circular", poisoned)
+    with pytest.raises(SynthesisError, match="loss became nan.*diverged"):
+        wavetex.synthesize(GRAVEL[:32, :32], max_iter=20, **SMALL)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    result = wavetex.synthesize(GRAVEL[:32, :32], n_samples=2, max_iter=3, **SMALL)
+    written = result.save(tmp_path / "out.png")
+    names = sorted(p.name for p in written)
+    assert names == ["out.json", "out.npy", "out_0.png", "out_1.png"]
+    sidecar = json.loads((tmp_path / "out.json").read_text())
+    assert sidecar["seeds"] == [0, 1] and sidecar["config"]["model"]["n_scales"] == 3
+    assert {"wavetex", "torch", "kymatio"} <= set(sidecar["versions"])
+    loaded = SynthesisResult.load(tmp_path / "out.png")
+    np.testing.assert_array_equal(loaded.raw_images, result.raw_images)
+    np.testing.assert_allclose(loaded.images, result.images, atol=0.5 / 255)
+    assert loaded.config == result.config and loaded.losses == result.losses
+    with pytest.raises(FileExistsError, match="overwrite"):
+        result.save(tmp_path / "out.png")
+    (tmp_path / "other.npy").write_bytes(b"keep")
+    with pytest.raises(FileExistsError):
+        result.save(tmp_path / "other.png")
+    assert not (tmp_path / "other_0.png").exists() and (tmp_path / "other.npy").read_bytes() == b"keep"
+
+
+def test_config_round_trips_through_json():
+    config = SynthesisConfig(size=(40, 48), n_samples=2, model=wavetex.ModelConfig(n_scales=3, shifts="none"))
+    assert SynthesisConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_synthesis_on_every_device(device):
+    result = wavetex.synthesize(GRAVEL[:32, :32], max_iter=3, device=str(device), **SMALL)
+    assert result.device.startswith(device.type)
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        (dict(schedule="fast"), ValueError, "schedule must be one of"),
+        (dict(init="zeros"), ValueError, "init must be one of"),
+        (dict(size=(8, 64)), ValueError, "too small"),
+        (dict(size=(100000, 64)), ValueError, "too large"),
+        (dict(n_samples=0), ValueError, "n_samples"),
+        (dict(max_iter=-1), ValueError, "max_iter"),
+        (dict(time_budget=0), ValueError, "time_budget"),
+        (dict(dtype="float16"), ValueError, "float32"),
+        (dict(colour=True), TypeError, "unknown option"),
+    ],
+)
+def test_bad_options_are_refused(options, error, message):
+    with pytest.raises(error, match=message):
+        wavetex.synthesize(GRAVEL[:32, :32], **SMALL, **options)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")
+def test_cuda_without_a_gpu_says_so():
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        wavetex.synthesize(GRAVEL[:32, :32], device="cuda", **SMALL)
+
+
+def test_integer_exemplars_are_refused():
+    with pytest.raises(TypeError, match="255"):
+        wavetex.synthesize((GRAVEL * 255).astype(np.uint8), **SMALL)
