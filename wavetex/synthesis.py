@@ -102,6 +102,9 @@ class SynthesisConfig:
         ``"float32"`` or ``"float64"``.
     histogram_match : bool
         Match each channel's histogram to the exemplar's afterwards (the paper does).
+    probe_every : int or None
+        Run the memorization probe (:func:`wavetex.memorization.probe`) on every sample
+        each ``probe_every`` iterations; the scores land in ``SynthesisResult.probe_history``.
     model : ModelConfig
         Options of the statistics.
     """
@@ -116,6 +119,7 @@ class SynthesisConfig:
     device: str = "auto"
     dtype: str = "float32"
     histogram_match: bool = True
+    probe_every: int | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,6 +181,7 @@ class SynthesisResult:
     config: SynthesisConfig
     versions: dict[str, str]
     interrupted: bool = False
+    probe_history: list[dict[str, Any]] = field(default_factory=list)  # per checkpoint, see probe_every
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -274,7 +279,8 @@ def _validate_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) ->
         raise ValueError(f"init must be one of {', '.join(INITS)}, got {config.init!r}")
     if config.dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be 'float32' or 'float64', got {config.dtype!r}")
-    for name in ("n_samples",) + (("max_iter",) if config.max_iter is not None else ()):
+    optional = tuple(name for name in ("max_iter", "probe_every") if getattr(config, name) is not None)
+    for name in ("n_samples",) + optional:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -472,6 +478,9 @@ def synthesize(
             if state.stop_reason.startswith("converged"):
                 return
 
+    probing = config.probe_every is not None
+    probe_history: list[dict[str, Any]] = []
+    exemplar_np = _channels_last(exemplar)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -495,8 +504,12 @@ def synthesize(
                 bar.update(new_step - bar.n)
                 current = [e[-1] for e in errors if e]
                 bar.set_postfix(loss=f"{np.mean([s.loss for s in states]):.4g}", err=f"{np.mean(current):.4f}")
-            if callback is not None:
-                callback(new_step, torch.stack([s.x for s in states]).view(shape).detach(), torch.tensor([s.loss for s in states]))
+            if callback is not None or probing:
+                images = torch.stack([s.x for s in states]).view(shape).detach()
+                if callback is not None:
+                    callback(new_step, images, torch.tensor([s.loss for s in states]))
+                if probing and new_step % config.probe_every == 0:
+                    probe_history.append(_probe_checkpoint(new_step, images, exemplar_np))
         if config.time_budget is not None and time.perf_counter() - start > config.time_budget:
             raise _Stop("time budget")
 
@@ -530,10 +543,7 @@ def synthesize(
                 block_errors[b]["colour"] = (difference[b].norm() / stats.target_colour_correlation.norm()).item()
         final_errors = statistics_error(values, target).tolist()
 
-    raw = images.detach().cpu().double().numpy()
-    raw = raw[:, 0] if n_colours == 1 else np.moveaxis(raw, 1, -1)
-    exemplar_np = exemplar.detach().cpu().double().numpy()
-    exemplar_np = exemplar_np.reshape(exemplar_np.shape[-2:]) if n_colours == 1 else np.moveaxis(exemplar_np, 0, -1)
+    raw = np.stack([_channels_last(image) for image in images])
     matched = _histogram_matched(raw, exemplar_np) if config.histogram_match else np.clip(raw, 0, 1)
     return SynthesisResult(
         images=matched,
@@ -555,7 +565,22 @@ def synthesize(
         config=config,
         versions=versions(),
         interrupted=interrupted,
+        probe_history=probe_history,
     )
+
+
+def _channels_last(image: torch.Tensor) -> np.ndarray:
+    """(C, H, W) tensor -> (H, W) or (H, W, 3) float64 array, as wavetex.io uses."""
+    array = image.detach().cpu().double().numpy()
+    return array[0] if array.shape[0] == 1 else np.moveaxis(array, 0, -1)
+
+
+def _probe_checkpoint(step: int, images: torch.Tensor, exemplar: np.ndarray) -> dict[str, Any]:
+    from .memorization import probe
+
+    keys = ("verdict", "global_match", "crop_match_median", "copy_rate", "memorization_index", "excess_rate", "coherence")
+    reports = [probe(_channels_last(image), exemplar).to_dict() for image in images]
+    return {"iteration": step, "samples": [{k: r[k] for k in keys} for r in reports]}
 
 
 def _plateau(schedule: Schedule) -> Callable[[list[float]], str | None]:
