@@ -9,6 +9,8 @@ __version__ = "0.1.0"
 
 from .statistics import ModelConfig, StatisticsIndex, TextureStatistics, shift_set  # noqa: E402
 from .synthesis import SynthesisConfig, SynthesisError, SynthesisResult, synthesize  # noqa: E402
+from .memorization import MemorizationReport, probe  # noqa: E402
+from . import io, memorization  # noqa: E402
 
 __all__ = [
     "ModelConfig",
@@ -19,5 +21,9 @@ __all__ = [
     "SynthesisError",
     "SynthesisResult",
     "synthesize",
+    "MemorizationReport",
+    "probe",
+    "io",
+    "memorization",
     "__version__",
 ]

@@ -139,7 +139,7 @@ def morlet_hat(M: int, N: int, sigma: float, theta: float, xi: float, slant: flo
     Examples
     --------
     >>> psi = morlet_hat(32, 32, sigma=0.8, theta=0.0, xi=3 * np.pi / 4, slant=1.0)
-    >>> abs(psi[0, 0]) < 1e-12  # zero mean
+    >>> bool(abs(psi[0, 0]) < 1e-12)  # zero mean
     True
     """
     gabor, envelope = _gabor_terms(M, N, sigma, theta, xi, slant)
