@@ -1,14 +1,26 @@
-"""Entry point of the ``wavetex`` command."""
+"""Entry point of the ``wavetex`` command: the group, to which each command is added."""
 
 import click
 
 import wavetex
 
+from .stats import stats
+from .synth import synth
+from .textures import textures
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(wavetex.__version__, prog_name="wavetex")
+@click.version_option(wavetex.__version__, "--version", prog_name="wavetex", message="%(prog)s %(version)s")
 def cli() -> None:
-    """wavetex: texture synthesis with wavelet covariance statistics."""
+    """wavetex: texture synthesis with wavelet covariance statistics (the ALPHA model).
+
+    Run `wavetex COMMAND -h` for the options of a command.
+    """
+
+
+cli.add_command(synth)
+cli.add_command(stats)
+cli.add_command(textures)
 
 
 def main() -> None:

@@ -54,6 +54,7 @@ from PIL import Image, ImageFile, ImageOps
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "SIXTEEN_BIT_FORMATS",
     "atomic_write",
     "read_image",
     "read_json",
@@ -76,7 +77,7 @@ IMAGE_SUFFIXES: dict[str, str] = {
 }
 """File suffixes :func:`write_image` understands, and the format each selects."""
 
-_SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
+SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
 _READ_MODES = ("auto", "gray", "rgb")
 _EXIF_ORIENTATION = 0x0112
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -478,7 +479,7 @@ def write_image(
     image_format = _format_from_suffix(path)
     if bit_depth not in (8, 16):
         raise ValueError(f"bit_depth must be 8 or 16; got {bit_depth!r}.")
-    if bit_depth == 16 and image_format not in _SIXTEEN_BIT_FORMATS:
+    if bit_depth == 16 and image_format not in SIXTEEN_BIT_FORMATS:
         raise ValueError(
             f"{image_format} holds 8 bits per sample; got bit_depth=16 for {str(path)!r}. "
             "Use a .png or .tif path for 16-bit output, or bit_depth=8."

@@ -73,6 +73,7 @@ SCHEDULES: dict[str, Schedule] = {
 }
 
 INITS = ("noise", "spectrum")
+DTYPES = ("float32", "float64")
 
 
 @dataclass(frozen=True)
@@ -195,13 +196,13 @@ class SynthesisResult:
         data["config"] = self.config.to_dict()
         return data
 
-    def image_paths(self, path: str | Path) -> list[Path]:
-        """Where :meth:`save` puts the images: ``path`` for one sample, else
-        ``<stem>_<k><suffix>`` for each sample k."""
+    @staticmethod
+    def output_paths(path: str | Path, n_samples: int) -> list[Path]:
+        """Every file :meth:`save` writes: the images (``path`` for one sample, else
+        ``<stem>_<k><suffix>`` for each sample k), then ``<stem>.json`` and ``<stem>.npy``."""
         path = Path(path)
-        if self.n_samples == 1:
-            return [path]
-        return [path.with_name(f"{path.stem}_{k}{path.suffix}") for k in range(self.n_samples)]
+        images = [path] if n_samples == 1 else [path.with_name(f"{path.stem}_{k}{path.suffix}") for k in range(n_samples)]
+        return images + [path.with_suffix(".json"), path.with_suffix(".npy")]
 
     def save(self, path: str | Path, *, overwrite: bool = False, bit_depth: int = 8) -> list[Path]:
         """Write the image(s), a JSON sidecar ``<stem>.json`` and the raw floats ``<stem>.npy``.
@@ -210,7 +211,7 @@ class SynthesisResult:
         Returns the paths written.
         """
         path = Path(path)
-        targets = self.image_paths(path) + [path.with_suffix(".json"), path.with_suffix(".npy")]
+        targets = self.output_paths(path, self.n_samples)
         if not overwrite:
             for target in targets:
                 if target.exists():
@@ -277,8 +278,6 @@ def _validate_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) ->
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {config.schedule!r}")
     if config.init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}, got {config.init!r}")
-    if config.dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {config.dtype!r}")
     optional = tuple(name for name in ("max_iter", "probe_every") if getattr(config, name) is not None)
     for name in ("n_samples",) + optional:
         value = getattr(config, name)
@@ -292,7 +291,9 @@ def _validate_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) ->
     if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in size):
         raise ValueError(f"size must be (height, width) in pixels, got {config.size!r}")
     if max(size) > 8192:
-        raise ValueError(f"size {size[0]}×{size[1]} is too large (at most 8192 per side); ask for a smaller size")
+        raise ValueError(
+            f"size {size[1]} wide × {size[0]} high is too large (at most 8192 per side); ask for a smaller size"
+        )
     return size
 
 
@@ -403,9 +404,9 @@ def synthesize(
 
     exemplar = _validate.exemplar(_exemplar_tensor(exemplar))  # (C, H, W)
     device = _resolve_device(config.device)
-    dtype = {"float32": torch.float32, "float64": torch.float64}.get(config.dtype)
-    if dtype is None:
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {config.dtype!r}")
+    if config.dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(map(repr, DTYPES))}, got {config.dtype!r}")
+    dtype = getattr(torch, config.dtype)
     stats = TextureStatistics(exemplar.to(torch.float64), config=config.model)
     size = _validate_config(config, stats.exemplar_size)
     _validate.image_size(size, stats.config.n_scales)

@@ -1,0 +1,177 @@
+"""Pieces shared by the commands: model options, sizes, inputs and output checks.
+
+Option defaults are read from the library's configuration objects
+(:class:`wavetex.ModelConfig`, :class:`wavetex.SynthesisConfig`), never repeated here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from wavetex import ModelConfig, textures
+from wavetex import io as wio
+from wavetex.statistics import SHIFT_MODES
+
+MODEL_DEFAULTS = ModelConfig()
+_MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
+
+
+# ------------------------------------------------------------------ model options
+
+
+def model_options(command: Callable) -> Callable:
+    """Add ``--n-scales --n-orientations --n-phases --delta-j --shifts --masks/--no-masks``.
+
+    Each option's parameter name is the :class:`~wavetex.ModelConfig` field it sets;
+    :func:`pop_model_config` collects them.
+    """
+    options = [
+        click.option(
+            "--n-scales", "n_scales", type=int, default=MODEL_DEFAULTS.n_scales, show_default=True,
+            metavar="J", help="Number of wavelet scales J; image sides need at least 2^(J+1) pixels.",
+        ),
+        click.option(
+            "--n-orientations", "n_orientations", type=int, default=MODEL_DEFAULTS.n_orientations,
+            show_default=True, metavar="L", help="Number of wavelet orientations L.",
+        ),
+        click.option(
+            "--n-phases", "n_phases", type=int, default=MODEL_DEFAULTS.n_phases, show_default=True,
+            metavar="A", help="Number of rectifier phases A.",
+        ),
+        click.option(
+            "--delta-j", "delta_j", type=int, default=MODEL_DEFAULTS.delta_j, metavar="N",
+            help="Largest scale gap of the covariances  [default: the paper's, 2 for gray, 4 for colour]",
+        ),
+        click.option(
+            "--shifts", "shifts", type=click.Choice(list(SHIFT_MODES)), default=MODEL_DEFAULTS.shifts,
+            help="Which wavelet pairs get spatial shifts: "
+            + "; ".join(f"{name}: {meaning}" for name, meaning in SHIFT_MODES.items())
+            + "  [default: the paper's, all for gray, same_colour for colour]",
+        ),
+        click.option(
+            "--masks/--no-masks", "masks", default=MODEL_DEFAULTS.masks, show_default=True,
+            help="Border masks on the exemplar's statistics (turn off for periodic exemplars).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def pop_model_config(options: dict[str, Any]) -> ModelConfig:
+    """Remove the model options from a command's keyword arguments; return the config."""
+    return ModelConfig(**{name: options.pop(name) for name in _MODEL_FIELDS})
+
+
+# ------------------------------------------------------------------ sizes
+
+
+class SizeType(click.ParamType):
+    """``WxH`` (width first, like image tools) or ``N`` for N×N; converts to (height, width).
+
+    Only the form and the sign are checked here; the library bounds the size.
+    """
+
+    name = "size"
+    _PATTERN = re.compile(r"\s*(\d+)\s*(?:[x×X*]\s*(\d+)\s*)?")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        match = self._PATTERN.fullmatch(str(value))
+        if match is None:
+            self.fail(f"{value!r} is not a size; write WIDTHxHEIGHT in pixels (e.g. 256x128), or N for N×N.", param, ctx)
+        width = int(match[1])
+        height = int(match[2]) if match[2] is not None else width
+        if width < 1 or height < 1:
+            self.fail(f"{value!r} has a side of 0 pixels; each side needs at least 1 pixel.", param, ctx)
+        return height, width
+
+
+SIZE = SizeType()
+
+
+# ------------------------------------------------------------------ inputs
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """An input as given on the command line: a file, or a bundled texture by name."""
+
+    text: str
+    path: Path
+    texture: str | None
+
+    def record(self) -> dict[str, Any]:
+        """Where the input came from, for sidecars."""
+        if self.texture is not None:
+            return {"texture": self.texture, "path": str(self.path)}
+        return {"path": str(self.path.resolve())}
+
+    @property
+    def stem(self) -> str:
+        return self.texture if self.texture is not None else self.path.stem
+
+
+def resolve_source(text: str) -> Source:
+    """A file path wins over a texture name; a name that looks like a path is a path."""
+    path = Path(text)
+    looks_like_path = path.exists() or path.suffix != "" or len(path.parts) > 1
+    if looks_like_path:
+        return Source(text, path, None)
+    return Source(text, textures.path(text), text)  # ValueError listing the names
+
+
+def read(source: Source, *, gray: bool) -> np.ndarray:
+    """The image as float64 in [0, 1]: (H, W), or (H, W, 3) unless ``gray``."""
+    return wio.read_image(source.path, mode="gray" if gray else "auto")
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def check_outputs(targets: Iterable[Path], inputs: Iterable[Path], *, force: bool) -> None:
+    """Refuse before any work: outputs that are inputs (even with ``force``), missing
+    folders, folders in the way, and existing files without ``force``."""
+    inputs = [Path(p).resolve() for p in inputs]
+    for target in targets:
+        if Path(target).resolve() in inputs:
+            raise click.ClickException(
+                f"the output {str(target)!r} is an input file, which is never overwritten "
+                "(not even with --force); choose another output path with -o"
+            )
+        folder = target.parent
+        if not folder.is_dir():
+            raise click.ClickException(
+                f"the output folder {str(folder)!r} does not exist; create it first "
+                f"(mkdir -p {folder}) or choose another path with -o"
+            )
+        if target.is_dir():
+            raise click.ClickException(f"the output {str(target)!r} is a folder; pass a file path with -o")
+        if target.exists() and not force:
+            raise click.ClickException(
+                f"{str(target)!r} already exists; pass --force to replace it, or choose another path with -o"
+            )
+
+
+def check_image_suffix(path: Path, bit_depth: int) -> None:
+    """The output's suffix must name an image format that holds ``bit_depth`` bits."""
+    image_format = wio.IMAGE_SUFFIXES.get(path.suffix.lower())
+    if image_format is None:
+        raise click.ClickException(
+            f"cannot tell the image format of {str(path)!r} from its suffix; "
+            f"end the output name with one of {', '.join(wio.IMAGE_SUFFIXES)}"
+        )
+    sixteen_bit = [s for s, f in wio.IMAGE_SUFFIXES.items() if f in wio.SIXTEEN_BIT_FORMATS]
+    if bit_depth == 16 and image_format not in wio.SIXTEEN_BIT_FORMATS:
+        raise click.ClickException(
+            f"{image_format} holds 8 bits per sample only; use --bit-depth 8 or an output "
+            f"ending in {', '.join(sixteen_bit)}"
+        )
