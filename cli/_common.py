@@ -15,11 +15,13 @@ from typing import Any
 import click
 import numpy as np
 
-from wavetex import ModelConfig, textures
+from wavetex import ModelConfig, SynthesisConfig, textures
 from wavetex import io as wio
 from wavetex.statistics import SHIFT_MODES
+from wavetex.synthesis import DTYPES, INITS, SCHEDULES
 
 MODEL_DEFAULTS = ModelConfig()
+DEFAULTS = SynthesisConfig()
 _MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
 
 
@@ -68,6 +70,64 @@ def model_options(command: Callable) -> Callable:
 def pop_model_config(options: dict[str, Any]) -> ModelConfig:
     """Remove the model options from a command's keyword arguments; return the config."""
     return ModelConfig(**{name: options.pop(name) for name in _MODEL_FIELDS})
+
+
+# ------------------------------------------------------------------ synthesis options
+
+
+def synthesis_options(command: Callable) -> Callable:
+    """Add the :class:`~wavetex.SynthesisConfig` options shared by synth, report and
+    sweep (size, seed, schedule, limits, device, precision, start, histogram matching)
+    and the model options. Parameter names are the config's field names."""
+    options = [
+        click.option(
+            "--size", type=SIZE, default=DEFAULTS.size, metavar="WxH",
+            help="Output size, width first (e.g. 384x256), or N for N×N.  [default: the input's size]",
+        ),
+        click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True,
+                     help="Sample k starts from noise drawn with seed + k."),
+        click.option("--schedule", type=click.Choice(list(SCHEDULES)), default=DEFAULTS.schedule, show_default=True,
+                     help="How long to optimise: default (stops at a plateau) or paper (the paper's runs)."),
+        click.option("--max-iter", type=int, default=DEFAULTS.max_iter, metavar="N",
+                     help="Cap on L-BFGS iterations per sample.  [default: the schedule's]"),
+        click.option("--time-budget", type=float, default=DEFAULTS.time_budget, metavar="SECONDS",
+                     help="Stop after this many seconds and keep the best images so far.  [default: none]"),
+        click.option("--device", default=DEFAULTS.device, show_default=True, metavar="auto|cpu|cuda[:N]",
+                     help="Where to compute; auto uses a CUDA GPU when there is one."),
+        click.option("--dtype", type=click.Choice(list(DTYPES)), default=DEFAULTS.dtype, show_default=True,
+                     help="Floating-point precision of the optimisation."),
+        click.option("--init", type=click.Choice(list(INITS)), default=DEFAULTS.init, show_default=True,
+                     help="Starting images: noise with the input's mean and spread, or noise with its spectrum."),
+        click.option("--histogram-match/--no-histogram-match", default=DEFAULTS.histogram_match, show_default=True,
+                     help="Match each channel's histogram to the input's at the end."),
+        model_options,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def synthesis_config(options: dict[str, Any]) -> SynthesisConfig:
+    """Remove the synthesis and model options from a command's keyword arguments."""
+    model = pop_model_config(options)
+    fields = [f.name for f in dataclasses.fields(SynthesisConfig) if f.name != "model"]
+    return SynthesisConfig(model=model, **{name: options.pop(name) for name in fields if name in options})
+
+
+def probe_line(report: dict[str, Any], sample: int | None = None) -> str:
+    """One line of memorization scores for the screen."""
+    from wavetex.report import VERDICT_WORDS
+
+    def number(name: str) -> str:
+        value = report[name]
+        return "—" if value is None else f"{value:.2f}"
+
+    prefix = f"sample {sample}: " if sample is not None else ""
+    return (
+        f"Memorization {prefix}{report['verdict']} ({VERDICT_WORDS[report['verdict']]}); global match "
+        f"{number('global_match')}, copy rate {number('copy_rate')}, memorization index "
+        f"{number('memorization_index')}, excess rate {number('excess_rate')}, coherence {number('coherence')}."
+    )
 
 
 # ------------------------------------------------------------------ sizes

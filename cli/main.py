@@ -4,7 +4,10 @@ import click
 
 import wavetex
 
+from .probe import probe
+from .report import report
 from .stats import stats
+from .sweep import sweep
 from .synth import synth
 from .textures import textures
 
@@ -21,6 +24,9 @@ def cli() -> None:
 cli.add_command(synth)
 cli.add_command(stats)
 cli.add_command(textures)
+cli.add_command(probe)
+cli.add_command(report)
+cli.add_command(sweep)
 
 
 def main() -> None:

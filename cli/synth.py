@@ -9,13 +9,21 @@ from pathlib import Path
 
 import click
 
-from wavetex import SynthesisConfig, SynthesisResult, synthesize
-from wavetex.synthesis import DTYPES, INITS, SCHEDULES
+import wavetex
+from wavetex import SynthesisResult, synthesize
 
-from ._common import SIZE, check_image_suffix, check_outputs, model_options, pop_model_config, read, resolve_source
+from ._common import (
+    DEFAULTS,
+    check_image_suffix,
+    check_outputs,
+    probe_line,
+    read,
+    resolve_source,
+    synthesis_config,
+    synthesis_options,
+)
 from ._errors import library_errors
 
-DEFAULTS = SynthesisConfig()
 BIT_DEPTH = inspect.signature(SynthesisResult.save).parameters["bit_depth"].default
 INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report Ctrl-C
 
@@ -27,36 +35,20 @@ INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report Ctrl-C
     help="Output image; with several samples, sample k goes to <stem>_<k><suffix>. A sidecar "
     "<stem>.json and the raw floats <stem>.npy go next to it.  [default: <input stem>_synth.png]",
 )
-@click.option(
-    "--size", type=SIZE, default=DEFAULTS.size, metavar="WxH",
-    help="Output size, width first (e.g. 384x256), or N for N×N.  [default: the input's size]",
-)
-@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True,
-              help="Sample k starts from noise drawn with seed + k.")
 @click.option("--n-samples", type=int, default=DEFAULTS.n_samples, show_default=True, metavar="K",
               help="Number of independent syntheses.")
-@click.option("--schedule", type=click.Choice(list(SCHEDULES)), default=DEFAULTS.schedule, show_default=True,
-              help="How long to optimise: default (stops at a plateau) or paper (the paper's runs).")
-@click.option("--max-iter", type=int, default=DEFAULTS.max_iter, metavar="N",
-              help="Cap on L-BFGS iterations per sample.  [default: the schedule's]")
-@click.option("--time-budget", type=float, default=DEFAULTS.time_budget, metavar="SECONDS",
-              help="Stop after this many seconds and keep the best images so far.  [default: none]")
-@click.option("--device", default=DEFAULTS.device, show_default=True, metavar="auto|cpu|cuda[:N]",
-              help="Where to compute; auto uses a CUDA GPU when there is one.")
-@click.option("--dtype", type=click.Choice(list(DTYPES)), default=DEFAULTS.dtype, show_default=True,
-              help="Floating-point precision of the optimisation.")
-@click.option("--init", type=click.Choice(list(INITS)), default=DEFAULTS.init, show_default=True,
-              help="Starting images: noise with the input's mean and spread, or noise with its spectrum.")
 @click.option("--gray", is_flag=True, help="Synthesise in gray (mean of R, G and B) even for a colour input.")
-@click.option("--histogram-match/--no-histogram-match", default=DEFAULTS.histogram_match, show_default=True,
-              help="Match each channel's histogram to the input's at the end.")
-@model_options
+@synthesis_options
 @click.option("--bit-depth", type=click.Choice(["8", "16"]), default=str(BIT_DEPTH), show_default=True,
               help="Bits per sample of the output image (16: PNG or TIFF only).")
 @click.option("--force", is_flag=True, help="Replace existing output files (never the input).")
+@click.option("--probe", is_flag=True,
+              help="Run the memorization probe on each sample; its summary goes to the sidecar and the screen.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @library_errors()
-def synth(input: str, output: Path | None, gray: bool, bit_depth: str, force: bool, quiet: bool, **options) -> None:
+def synth(
+    input: str, output: Path | None, gray: bool, bit_depth: str, force: bool, probe: bool, quiet: bool, **options
+) -> None:
     """Synthesise new images of the texture in INPUT.
 
     INPUT is an image file or the name of a bundled texture (see `wavetex textures`);
@@ -68,8 +60,7 @@ def synth(input: str, output: Path | None, gray: bool, bit_depth: str, force: bo
       wavetex synth photo.jpg -o out.png --n-samples 4 --device cuda
     """
     source = resolve_source(input)
-    model = pop_model_config(options)
-    config = SynthesisConfig(model=model, **options)
+    config = synthesis_config(options)
     output = output if output is not None else Path(f"{source.stem}_synth.png")
     check_image_suffix(output, int(bit_depth))
     check_outputs(SynthesisResult.output_paths(output, config.n_samples), [source.path], force=force)
@@ -77,10 +68,15 @@ def synth(input: str, output: Path | None, gray: bool, bit_depth: str, force: bo
 
     result = synthesize(exemplar, config=config, progress=not quiet)
 
-    result = dataclasses.replace(result, extra={"input": source.record(), "gray": gray})
+    extra = {"input": source.record(), "gray": gray}
+    if probe:
+        extra["probe"] = [wavetex.probe(image, exemplar).to_dict() for image in result.images]
+    result = dataclasses.replace(result, extra=extra)
     written = result.save(output, overwrite=force, bit_depth=int(bit_depth))
     if not quiet:
         click.echo(summary(result, source.text, written))
+        for k, report in enumerate(extra.get("probe", [])):
+            click.echo(probe_line(report, k if result.n_samples > 1 else None))
     if result.interrupted:
         click.echo(
             "Interrupted: saved the best images so far (the sidecar records \"interrupted\": true).", err=True

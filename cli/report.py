@@ -1,0 +1,57 @@
+"""``wavetex report``: synthesise, probe and summarise several textures in one HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from wavetex import report as wreport
+
+from ._common import check_outputs, read, resolve_source, synthesis_config, synthesis_options
+from ._errors import library_errors
+
+
+@click.command()
+@click.argument("texture_names", metavar="TEXTURE...", nargs=-1, required=True)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for index.html and one subfolder per texture (created if its parent exists).")
+@click.option("--n-samples", type=int, default=3, show_default=True, metavar="K",
+              help="Syntheses per texture (their diversity is measured too).")
+@click.option("--gray", is_flag=True, help="Synthesise in gray even for colour textures.")
+@synthesis_options
+@click.option("--force", is_flag=True, help="Replace existing files in the folder.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress.")
+@library_errors()
+def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: bool, quiet: bool, **options) -> None:
+    """Synthesise each TEXTURE (files or bundled names), probe every sample for copying,
+    measure the diversity between samples, and write DIR/index.html with one row per
+    texture (thumbnails, scores, the verdict in words). The page works offline.
+
+    \b
+    Example:
+      wavetex report gravel brick tiles -o report/ --n-samples 2
+    """
+    config = synthesis_config(options)
+    sources = [resolve_source(name) for name in texture_names]
+    stems = [source.stem for source in sources]
+    if len(set(stems)) != len(stems):
+        raise click.ClickException("two inputs have the same name; rename one so each gets its own folder")
+    if not out_dir.parent.is_dir():
+        raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
+    out_dir.mkdir(exist_ok=True)
+    check_outputs([out_dir / "index.html"], [s.path for s in sources], force=force)
+    for stem in stems:
+        if (out_dir / stem).exists() and not force:
+            raise click.ClickException(
+                f"{str(out_dir / stem)!r} already exists; pass --force to replace its files, or choose another -o"
+            )
+    images = [read(source, gray=gray) for source in sources]  # every input is readable before any work
+
+    log = None if quiet else (lambda line: click.echo(line, err=True))
+    contents = [
+        wreport.texture_report(source.stem, image, out_dir, config=config, overwrite=force, progress=not quiet, log=log)
+        for source, image in zip(sources, images)
+    ]
+    index = wreport.write_index(contents, out_dir, overwrite=force)
+    click.echo(f"Wrote {index} ({len(contents)} textures).")

@@ -1,0 +1,87 @@
+"""``wavetex probe``, ``report``, ``sweep`` and ``synth --probe`` end to end on tiny inputs."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from skimage import data
+
+from wavetex import memorization
+from wavetex.io import write_image
+from wavetex_cli.main import cli
+
+FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exemplar = data.gravel()[:64, :64] / 255.0
+    write_image(tmp_path / "exemplar.png", exemplar)
+    write_image(tmp_path / "copy.png", memorization.shifted_copy(exemplar, seed=0))
+    write_image(tmp_path / "noise.png", memorization.matched_noise(exemplar, seed=0))
+    return tmp_path
+
+
+def test_probe_says_copy_for_a_shifted_copy_and_novel_for_noise(folder):
+    result = invoke("probe", "copy.png", "exemplar.png", "-o", "copy_probe")
+    assert result.exit_code == 0, result.output
+    assert "Memorization copy" in result.output
+    saved = json.loads((folder / "copy_probe" / "report.json").read_text())
+    assert saved["report"]["verdict"] == "copy" and saved["report"]["copy_rate"] == 1.0
+    assert {"wavetex", "torch"} <= set(saved["versions"])
+    assert (folder / "copy_probe" / "report.png").read_bytes()[:4] == b"\x89PNG"
+    noise = invoke("probe", "noise.png", "exemplar.png")
+    assert noise.exit_code == 0 and "Memorization novel" in noise.output
+    assert (folder / "noise_probe" / "report.json").is_file()
+
+
+def test_probe_refuses_to_overwrite_and_reports_bad_input(folder):
+    assert invoke("probe", "copy.png", "exemplar.png", "-o", "out").exit_code == 0
+    again = invoke("probe", "copy.png", "exemplar.png", "-o", "out")
+    assert again.exit_code != 0 and "--force" in again.stderr and "Traceback" not in again.output
+    missing = invoke("probe", "nothing.png", "exemplar.png")
+    assert missing.exit_code != 0 and "no image file" in missing.stderr
+
+
+def test_synth_probe_adds_the_summary_to_the_sidecar(folder):
+    result = invoke("synth", "exemplar.png", "--probe", "-o", "s.png", *FAST[:-1])
+    assert result.exit_code == 0, result.output
+    assert "Memorization" in result.output
+    sidecar = json.loads((folder / "s.json").read_text())
+    assert sidecar["extra"]["probe"][0]["verdict"] in {"novel", "suspicious", "copy"}
+
+
+def test_report_writes_an_offline_index(folder):
+    result = invoke("report", "exemplar.png", "tiles", "-o", "rep", "--n-samples", "2", "--size", "64", *FAST)
+    assert result.exit_code == 0, result.output
+    page = (folder / "rep" / "index.html").read_text()
+    links = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert links and all((folder / "rep" / link).is_file() for link in links)
+    assert "exemplar" in page and "tiles" in page
+    again = invoke("report", "exemplar.png", "-o", "rep", *FAST)
+    assert again.exit_code != 0 and "--force" in again.stderr
+
+
+def test_sweep_writes_the_tradeoff_plot(folder):
+    result = invoke("sweep", "exemplar.png", "-o", "sw", *FAST)
+    assert result.exit_code == 0, result.output
+    content = json.loads((folder / "sw" / "sweep.json").read_text())
+    sizes = [r["n_stats"] for r in content["rungs"]]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    assert (folder / "sw" / "sweep.png").is_file()
+
+
+def test_help_lists_every_option_of_the_new_commands():
+    for command in ("probe", "report", "sweep"):
+        help_text = invoke(command, "--help").output
+        for param in cli.commands[command].params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--"):
+                    assert opt in help_text, (command, opt)
