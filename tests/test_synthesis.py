@@ -187,3 +187,16 @@ def test_cuda_without_a_gpu_says_so():
 def test_integer_exemplars_are_refused():
     with pytest.raises(TypeError, match="255"):
         wavetex.synthesize((GRAVEL * 255).astype(np.uint8), **SMALL)
+
+
+def test_an_iteration_cap_beyond_the_schedule_adds_runs(monkeypatch):
+    monkeypatch.setitem(SCHEDULES, "default", Schedule(runs_gray=1, runs_colour=1, max_iter=4))
+    runs = []
+
+    def counted(state, options, *args, **kwargs):
+        runs.append(options.max_iter)
+        return (yield from lbfgs_run(state, options, *args, **kwargs))
+
+    monkeypatch.setattr(synthesis, "lbfgs_run", counted)
+    result = wavetex.synthesize(GRAVEL[:32, :32], max_iter=10, **SMALL)
+    assert len(runs) == 3 and 4 < result.n_iterations[0] <= 10

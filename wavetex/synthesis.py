@@ -463,6 +463,7 @@ def synthesize(
     )
     n_runs = schedule.runs(n_colours)
     cap = config.max_iter if config.max_iter is not None else n_runs * schedule.max_iter
+    n_runs = max(n_runs, math.ceil(cap / schedule.max_iter))  # a larger cap adds runs
     errors: list[list[float]] = [[] for _ in range(config.n_samples)]
 
     def runs(state: SampleState):
