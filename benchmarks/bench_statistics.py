@@ -65,8 +65,10 @@ def _measure(case: str, implementation: str, repeats: int, threads: int) -> dict
     else:
         from oracle import oracle_statistics
 
+        exemplar_chw = exemplar if exemplar.ndim == 3 else exemplar[None]
+
         def compute(x):
-            return oracle_statistics(exemplar, x[0], stats.config)[None]
+            return oracle_statistics(exemplar_chw, x[0], stats.config)[None]
 
     def step():
         image.grad = None
