@@ -3,7 +3,6 @@
 import json
 import re
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from skimage import data

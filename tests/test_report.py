@@ -1,8 +1,6 @@
 import json
 import re
-from pathlib import Path
 
-import numpy as np
 import pytest
 from skimage import data
 

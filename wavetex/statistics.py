@@ -37,7 +37,6 @@ from . import _validate
 from .filters import filter_bank
 from .lagged_products import LaggedGroup, grouped_lagged_products
 from .representation import (
-    Standardisation,
     border_masks,
     generalized_rectifier,
     haar_channels,

@@ -32,7 +32,7 @@ import torch
 from . import _validate
 from . import io as wio
 from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
-from .statistics import BLOCKS, ModelConfig, TextureStatistics
+from .statistics import ModelConfig, TextureStatistics
 
 __all__ = [
     "Schedule",
