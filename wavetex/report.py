@@ -287,10 +287,12 @@ def _sweep_figure(rungs: Sequence[dict[str, Any]], exemplar: np.ndarray, path: P
     ax.set_ylabel("statistics error", color="#1b9e77")
     twin = ax.twinx()
     twin.plot(n, [r["probe"]["memorization_index"] for r in rungs], "s--", color="#d95f02", label="memorization index (right)")
-    twin.set_ylabel("memorization index", color="#d95f02")
+    twin.set_ylabel("memorization index (0: new, 1: copy)", color="#d95f02")
+    indices = [r["probe"]["memorization_index"] for r in rungs if r["probe"]["memorization_index"] is not None]
+    twin.set_ylim(min([-0.1] + indices) - 0.05, max([0.5] + indices) + 0.05)
     for r in rungs:
         ax.annotate(r["label"], (r["n_stats"], r["statistics_error"]), fontsize=7, xytext=(3, 5), textcoords="offset points")
-    ax.set_title("quality/diversity trade-off: more statistics fit better and copy more", fontsize=10)
+    ax.set_title("model capacity: statistics error (of each model's own statistics) and memorization", fontsize=10)
     _show(figure.add_subplot(grid[1, 0]), exemplar, "exemplar")
     for k, r in enumerate(rungs):
         image = wio.read_image(path.parent / r["image"])
