@@ -79,8 +79,8 @@ def test_histogram_matching_is_optional_and_keeps_the_raw_image():
     np.testing.assert_array_equal(plain.images, np.clip(plain.raw_images, 0, 1))
 
 
-def test_paper_schedule_restarts_lbfgs(monkeypatch):
-    monkeypatch.setitem(SCHEDULES, "paper", Schedule(runs_gray=3, runs_colour=2, max_iter=4))
+def count_runs(monkeypatch):
+    """Record the iteration limit of every L-BFGS run the synthesis starts."""
     runs = []
 
     def counted(state, options, *args, **kwargs):
@@ -88,6 +88,12 @@ def test_paper_schedule_restarts_lbfgs(monkeypatch):
         return (yield from lbfgs_run(state, options, *args, **kwargs))
 
     monkeypatch.setattr(synthesis, "lbfgs_run", counted)
+    return runs
+
+
+def test_paper_schedule_restarts_lbfgs(monkeypatch):
+    monkeypatch.setitem(SCHEDULES, "paper", Schedule(runs_gray=3, runs_colour=2, max_iter=4))
+    runs = count_runs(monkeypatch)
     gray = wavetex.synthesize(GRAVEL[:32, :32], schedule="paper", **SMALL)
     assert runs == [4, 4, 4] and 4 < gray.n_iterations[0] <= 12
     runs.clear()
@@ -191,12 +197,6 @@ def test_integer_exemplars_are_refused():
 
 def test_an_iteration_cap_beyond_the_schedule_adds_runs(monkeypatch):
     monkeypatch.setitem(SCHEDULES, "default", Schedule(runs_gray=1, runs_colour=1, max_iter=4))
-    runs = []
-
-    def counted(state, options, *args, **kwargs):
-        runs.append(options.max_iter)
-        return (yield from lbfgs_run(state, options, *args, **kwargs))
-
-    monkeypatch.setattr(synthesis, "lbfgs_run", counted)
+    runs = count_runs(monkeypatch)
     result = wavetex.synthesize(GRAVEL[:32, :32], max_iter=10, **SMALL)
     assert len(runs) == 3 and 4 < result.n_iterations[0] <= 10
