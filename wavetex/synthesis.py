@@ -436,12 +436,17 @@ def synthesize(
     errors_by_loss: list[dict[float, float]] = [{} for _ in range(config.n_samples)]
     initial: dict[str, list[float]] = {}
 
-    def evaluate(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        images = X.detach().view(shape).requires_grad_()
-        values = stats.circular(images)
+    def loss_of(images: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """Per-sample loss (B,) of images whose circular statistics are ``values``."""
         losses = weight * (values - target).pow(2).sum(dim=1)
         if n_colours == 3:
             losses = losses + (stats.colour_correlation(images) - stats.target_colour_correlation).pow(2).sum((1, 2))
+        return losses
+
+    def evaluate(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        images = X.detach().view(shape).requires_grad_()
+        values = stats.circular(images)
+        losses = loss_of(images, values)
         if not torch.isfinite(losses).all():
             bad = [b for b in range(len(losses)) if not math.isfinite(losses[b].item())]
             raise SynthesisError(
@@ -535,15 +540,13 @@ def synthesize(
     with torch.no_grad():
         images = final.view(shape)
         values = stats.circular(images)
-        losses = weight * (values - target).pow(2).sum(dim=1)
+        losses = loss_of(images, values)
         block_errors = [
             {name: statistics_error(values[b, s], target[s]).item() for name, s in blocks.items()}
             for b in range(config.n_samples)
         ]
         if n_colours == 3:
-            correlation = stats.colour_correlation(images)
-            difference = correlation - stats.target_colour_correlation
-            losses = losses + difference.pow(2).sum((1, 2))
+            difference = stats.colour_correlation(images) - stats.target_colour_correlation
             for b in range(config.n_samples):
                 block_errors[b]["colour"] = (difference[b].norm() / stats.target_colour_correlation.norm()).item()
         final_errors = statistics_error(values, target).tolist()
