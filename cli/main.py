@@ -7,6 +7,7 @@ import wavetex
 from .probe import probe
 from .report import report
 from .stats import stats
+from .survey import survey
 from .sweep import sweep
 from .synth import synth
 from .textures import textures
@@ -27,6 +28,7 @@ cli.add_command(textures)
 cli.add_command(probe)
 cli.add_command(report)
 cli.add_command(sweep)
+cli.add_command(survey)
 
 
 def main() -> None:

@@ -1,0 +1,219 @@
+"""Run a plan's jobs on Ray: locally on N workers, or on an existing cluster.
+
+Each job is one Ray task asking for one CPU (torch limited to one thread inside it),
+or one CPU and a fraction of a GPU where the cluster has GPUs. The task runs
+:func:`wavetex.survey.jobs.run_job` in a temporary folder of its node and returns the
+record and the files' bytes; the driver alone writes them into the survey folder
+(:class:`~wavetex.survey.store.SurveyFolder`), so nodes need no shared file system
+and a killed worker leaves nothing behind. Ray retries a job that raises, or whose
+worker died, ``retries`` times. Ray is imported only here, and only when jobs run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .jobs import run_job
+from .plan import Job
+from .store import SurveyFolder
+
+__all__ = ["RAY_MISSING", "Summary", "import_ray", "run_jobs", "default_workers"]
+
+RAY_MISSING = 'running jobs needs Ray, which is not installed; install it with: pip install "wavetex[survey]"'
+#: Jobs that share one GPU when the cluster has GPUs (each task asks for 1 / this).
+JOBS_PER_GPU = 4
+
+
+def import_ray():
+    """Ray, or an ImportError whose message is :data:`RAY_MISSING`."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError(RAY_MISSING) from None
+    return ray
+
+
+def default_workers() -> int:
+    """The number of CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class Summary:
+    """What a run did: keys done now, skipped (done before) and failed (with errors)."""
+
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    node_ids: set[str] = field(default_factory=set)
+    wall_time: float = 0.0
+
+
+def _execute(runner: Callable, job: Job, exemplar: np.ndarray, use_gpu: bool) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Body of the Ray task: run the job in a temporary folder, return record and files."""
+    import ray
+    import torch
+
+    torch.set_num_threads(1)
+    device = "cuda" if use_gpu and ray.get_gpu_ids() else "cpu"
+    with tempfile.TemporaryDirectory(prefix="wavetex-job-") as folder:
+        record = runner(job, exemplar, Path(folder), device=device)
+        files = {path.name: path.read_bytes() for path in sorted(Path(folder).iterdir())}
+    record["executor"] = {
+        "engine": "ray", "node_id": ray.get_runtime_context().get_node_id(), "pid": os.getpid(), "device": device,
+    }
+    return record, files
+
+
+class _Terminated(Exception):
+    pass
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    pixels: dict[str, np.ndarray],
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    retries: int = 1,
+    progress: bool = False,
+    runner: Callable[..., dict[str, Any]] | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> Summary:
+    """Run the jobs not yet finished in ``out_dir``; write each as it finishes.
+
+    Parameters
+    ----------
+    jobs : sequence of Job
+        From :attr:`Plan.jobs`.
+    pixels : dict
+        Exemplar images by texture name (:attr:`Plan.pixels`).
+    out_dir : path
+        The survey folder (created if its parent exists).
+    workers : int, optional
+        Workers of the local Ray instance (default: the number of cores). Not with ``address``.
+    address : str, optional
+        Join this Ray cluster (``"auto"``, ``"HOST:PORT"``) instead of starting one.
+    retries : int
+        Times a job is rerun after it raised (or its worker died) before it counts as failed.
+    progress : bool
+        A tqdm bar over jobs on stderr.
+    runner : callable, optional
+        ``runner(job, exemplar, folder, device=...) -> record``; default :func:`run_job`.
+    on_record : callable, optional
+        Called with each record as it is written, and with each failure (``status`` "failed").
+
+    Returns
+    -------
+    Summary
+    """
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if workers is not None and address is not None:
+        raise ValueError("workers sets the size of a local Ray instance; with an address the cluster's size counts")
+    runner = runner or run_job
+    start = time.perf_counter()
+    summary = Summary()
+    with SurveyFolder(out_dir) as folder:
+        for job in jobs:
+            folder.save_exemplar(job.exemplar_sha256, pixels[job.texture])
+        summary.skipped = [job.key for job in jobs if folder.is_done(job.key)]
+        pending = [job for job in jobs if not folder.is_done(job.key)]
+        if pending:
+            _run_on_ray(pending, pixels, folder, summary, workers=workers, address=address, retries=retries,
+                        progress=progress, runner=runner, on_record=on_record)
+    summary.wall_time = time.perf_counter() - start
+    return summary
+
+
+def _run_on_ray(pending, pixels, folder, summary, *, workers, address, retries, progress, runner, on_record):
+    ray = import_ray()
+    temp_dir = None
+    started = not ray.is_initialized()
+    if started:
+        if address is None:
+            temp_dir = tempfile.mkdtemp(prefix="wavetex-ray-")  # short: Ray's socket paths must fit 107 bytes
+            ray.init(num_cpus=workers or default_workers(), _temp_dir=temp_dir, include_dashboard=False,
+                     object_store_memory=2**29, log_to_driver=False, logging_level="ERROR")
+        else:
+            ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM)
+    bar = None
+    try:
+        if main_thread:
+            signal.signal(signal.SIGTERM, _raise_terminated)  # so that the finally below stops Ray
+        use_gpu = ray.cluster_resources().get("GPU", 0) > 0
+        task = ray.remote(_execute).options(
+            num_cpus=1, num_gpus=1 / JOBS_PER_GPU if use_gpu else 0, max_retries=retries, retry_exceptions=True,
+        )
+        exemplars = {name: ray.put(image) for name, image in pixels.items() if any(j.texture == name for j in pending)}
+        futures = {task.remote(runner, job, exemplars[job.texture], use_gpu): job for job in pending}
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(pending) + len(summary.skipped), initial=len(summary.skipped), desc="jobs",
+                       unit="job", file=sys.stderr, dynamic_ncols=True)
+            bar.set_postfix_str(f"done 0, skipped {len(summary.skipped)}, failed 0")
+        remaining = list(futures)
+        while remaining:
+            ready, remaining = ray.wait(remaining, num_returns=1)
+            for future in ready:
+                job = futures[future]
+                try:
+                    record, files = ray.get(future)
+                except ray.exceptions.RayTaskError as error:
+                    cause = error.cause if isinstance(error.cause, BaseException) else error
+                    message = "".join(traceback.format_exception_only(type(cause), cause)).strip()
+                    summary.failed[job.key] = message
+                    record = folder.record_failure(job.to_dict(), message, attempts=retries + 1)
+                except ray.exceptions.RayError as error:  # worker or node lost past its retries
+                    summary.failed[job.key] = " ".join(f"{type(error).__name__}: {error}".split())
+                    record = folder.record_failure(job.to_dict(), summary.failed[job.key], attempts=retries + 1)
+                else:
+                    record = folder.commit(record, files)
+                    summary.done.append(job.key)
+                    summary.node_ids.add(record["executor"]["node_id"])
+                if on_record is not None:
+                    on_record(record)
+                if bar is not None:
+                    bar.set_postfix_str(
+                        f"done {len(summary.done)}, skipped {len(summary.skipped)}, failed {len(summary.failed)}",
+                        refresh=False,
+                    )
+                    bar.update(1)
+    except _Terminated:
+        raise KeyboardInterrupt from None
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        if bar is not None:
+            bar.close()
+        if started:
+            ray.shutdown()
+        if temp_dir is not None:
+            import shutil
+
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated()
