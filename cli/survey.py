@@ -70,7 +70,10 @@ def survey(plan_file: Path | None, out_dir: Path | None, workers: int | None, ad
         raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
     if out_dir.exists() and not out_dir.is_dir():
         raise click.ClickException(f"{str(out_dir)!r} is a file; choose a folder with -o")
-    plan = wplan.read_plan(plan_file)
+    try:
+        plan = wplan.read_plan(plan_file)
+    except (ValueError, TypeError, OSError) as error:  # spelled as in the plan, not as flags
+        raise click.ClickException(" ".join(str(error).split())) from None
     if dry_run:
         _list_jobs(plan, out_dir)
         return

@@ -11,7 +11,10 @@ worker died, ``retries`` times. Ray is imported only here, and only when jobs ru
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -32,6 +35,7 @@ from .store import SurveyFolder
 __all__ = ["RAY_MISSING", "Summary", "import_ray", "run_jobs", "default_workers"]
 
 RAY_MISSING = 'running jobs needs Ray, which is not installed; install it with: pip install "wavetex[survey]"'
+_PROCESSES = ".ray-processes"
 #: Jobs that share one GPU when the cluster has GPUs (each task asks for 1 / this).
 JOBS_PER_GPU = 4
 
@@ -130,6 +134,7 @@ def run_jobs(
     if workers is not None and address is not None:
         raise ValueError("workers sets the size of a local Ray instance; with an address the cluster's size counts")
     runner = runner or run_job
+    ray = import_ray()  # before anything is written
     start = time.perf_counter()
     summary = Summary()
     with SurveyFolder(out_dir) as folder:
@@ -138,21 +143,18 @@ def run_jobs(
         summary.skipped = [job.key for job in jobs if folder.is_done(job.key)]
         pending = [job for job in jobs if not folder.is_done(job.key)]
         if pending:
-            _run_on_ray(pending, pixels, folder, summary, workers=workers, address=address, retries=retries,
+            _run_on_ray(ray, pending, pixels, folder, summary, workers=workers, address=address, retries=retries,
                         progress=progress, runner=runner, on_record=on_record)
     summary.wall_time = time.perf_counter() - start
     return summary
 
 
-def _run_on_ray(pending, pixels, folder, summary, *, workers, address, retries, progress, runner, on_record):
-    ray = import_ray()
+def _run_on_ray(ray, pending, pixels, folder, summary, *, workers, address, retries, progress, runner, on_record):
     temp_dir = None
     started = not ray.is_initialized()
     if started:
         if address is None:
-            temp_dir = tempfile.mkdtemp(prefix="wavetex-ray-")  # short: Ray's socket paths must fit 107 bytes
-            ray.init(num_cpus=workers or default_workers(), _temp_dir=temp_dir, include_dashboard=False,
-                     object_store_memory=2**29, log_to_driver=False, logging_level="ERROR")
+            temp_dir = _start_local_ray(ray, folder.path, workers or default_workers())
         else:
             ray.init(address=address, log_to_driver=False, logging_level="ERROR")
     main_thread = threading.current_thread() is threading.main_thread()
@@ -210,9 +212,61 @@ def _run_on_ray(pending, pixels, folder, summary, *, workers, address, retries, 
         if started:
             ray.shutdown()
         if temp_dir is not None:
-            import shutil
-
             shutil.rmtree(temp_dir, ignore_errors=True)
+            (folder.path / _PROCESSES).unlink(missing_ok=True)
+
+
+def _start_local_ray(ray, out_dir: Path, workers: int) -> Path:
+    """Start a Ray instance of this process, with a temporary folder of this survey
+    folder's own, after stopping what a killed run on the same folder left behind.
+
+    Ray's node processes outlive a driver killed with SIGKILL (its agents for a minute
+    or more), so their ids and start times are kept in ``DIR/.ray-processes``; the next
+    run, which holds the folder's lock, stops those still running.
+    """
+    _stop_stale_processes(out_dir / _PROCESSES)
+    digest = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:12]
+    # short: Ray's socket paths inside must fit in 107 bytes
+    temp_dir = Path(tempfile.gettempdir()) / f"wavetex-ray-{os.getuid()}-{digest}"
+    shutil.rmtree(temp_dir, ignore_errors=True)
+    temp_dir.mkdir(mode=0o700)
+    ray.init(num_cpus=workers, _temp_dir=str(temp_dir), include_dashboard=False, object_store_memory=2**29,
+             log_to_driver=False, logging_level="ERROR")
+    processes = [{"pid": pid, "start": _start_time(pid)} for pid in _descendants(os.getpid())]
+    (out_dir / _PROCESSES).write_text(json.dumps(processes))
+    return temp_dir
+
+
+def _descendants(pid: int) -> list[int]:
+    """Process ids below ``pid`` (Linux; empty elsewhere)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _stop_stale_processes(record: Path) -> None:
+    if not record.is_file():
+        return
+    for process in json.loads(record.read_text() or "[]"):
+        if process["start"] is not None and _start_time(process["pid"]) == process["start"]:
+            try:
+                os.kill(process["pid"], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    record.unlink()
 
 
 def _raise_terminated(signum, frame) -> None:
