@@ -191,3 +191,11 @@ def test_folder_commit_is_whole_and_recovers_a_missing_line(tmp_path):
         folder.commit({"key": "d"}, {})
     assert not (out / "jobs" / ".partial-b-1234").exists()
     assert [r["key"] for r in read_results(out)] == ["a", "c", "d"]
+
+
+@pytest.mark.parametrize("name, n_jobs", [("survey_256.toml", 20), ("survey_capacity.toml", 54)])
+def test_published_plans_are_valid(name, n_jobs):
+    from pathlib import Path
+
+    plan = wplan.read_plan(Path(__file__).parents[1] / "docs" / name)
+    assert len(plan.jobs) == n_jobs and all(job.config.size == (256, 256) for job in plan.jobs)
