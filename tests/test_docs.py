@@ -11,7 +11,9 @@ import wavetex
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 MODULES = sorted(
-    name for _, name, _ in pkgutil.iter_modules(wavetex.__path__, "wavetex.") if name != "wavetex.textures"
+    name
+    for _, name, _ in pkgutil.walk_packages(wavetex.__path__, "wavetex.")
+    if not name.startswith("wavetex.textures")
 )
 
 

@@ -9,7 +9,9 @@ figures come from a prototype checked on the same photographs.
 from __future__ import annotations
 
 import doctest
+import importlib
 import json
+import pkgutil
 
 import numpy as np
 import pytest
@@ -34,6 +36,7 @@ from wavetex.memorization import (
     probe,
     shifted_copy,
 )
+from wavetex.memorization._calibration import _CACHE_SIZE
 
 SIZE = 256
 CROP = SIZE // 4
@@ -524,7 +527,7 @@ def test_calibration_is_cached_per_exemplar_values_and_crop_size(exemplars):
 
 def test_calibration_cache_is_bounded_and_clearable():
     rng = np.random.default_rng(11)
-    images = [rng.random((64, 64)) for _ in range(memorization._CACHE_SIZE + 1)]
+    images = [rng.random((64, 64)) for _ in range(_CACHE_SIZE + 1)]
     first = calibrate(images[0])
     for image in images[1:]:
         calibrate(image)
@@ -649,6 +652,13 @@ def test_diversity(exemplars):
 
 
 def test_docstring_examples_run():
-    results = doctest.testmod(memorization, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert results.attempted > 20
-    assert results.failed == 0
+    attempted = failed = 0
+    for module in [memorization] + [
+        importlib.import_module(name)
+        for _, name, _ in pkgutil.iter_modules(memorization.__path__, "wavetex.memorization.")
+    ]:
+        results = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        attempted += results.attempted
+        failed += results.failed
+    assert attempted > 20
+    assert failed == 0
