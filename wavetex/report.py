@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import io as wio
-from .memorization import MemorizationReport, diversity, probe
+from .memorization import VERDICT_WORDS, MemorizationReport, diversity, probe
 from .statistics import TextureStatistics
 from .synthesis import SynthesisConfig, synthesize
 
@@ -28,15 +28,6 @@ __all__ = [
     "capacity_sweep",
     "CAPACITY_LADDER",
 ]
-
-#: The verdict of the memorization probe, in words for a reader.
-VERDICT_WORDS = {
-    "novel": "new texture: no part of the exemplar is reproduced",
-    "suspicious": "mostly new, but some regions look copied from the exemplar",
-    "copy": "copies the exemplar (shifted, or as a collage of pieces)",
-    "indeterminate": "cannot tell: the exemplar repeats itself too exactly at this crop size",
-    "undefined": "cannot tell: the image is flat",
-}
 
 #: Model configurations of increasing capacity for :func:`capacity_sweep`.
 CAPACITY_LADDER: tuple[tuple[str, dict[str, Any]], ...] = (

@@ -56,12 +56,15 @@ from ._controls import (
 from ._diversity import DiversityReport, diversity
 from ._ncc import GlobalMatch, global_match, normalized_cross_correlation
 from ._probe import MemorizationReport, probe
+from ._verdict import VERDICT_WORDS, VerdictThresholds
 
 __all__ = [
+    "VERDICT_WORDS",
     "Calibration",
     "DiversityReport",
     "GlobalMatch",
     "MemorizationReport",
+    "VerdictThresholds",
     "calibrate",
     "clear_calibration_cache",
     "crop_collage",

@@ -23,15 +23,8 @@ from ._arrays import (
 )
 from ._calibration import Calibration, _calibrate_array
 from ._ncc import _global_match_arrays, _PeriodicTarget, _search_crops
+from ._verdict import THRESHOLDS, VerdictThresholds, decide
 
-#: Lower bound of the copy threshold on the best NCC of a crop.
-MIN_COPY_THRESHOLD = 0.95
-#: Verdict thresholds (see :func:`probe`).
-INDETERMINATE_HELDOUT_Q95 = 0.98
-COPY_GLOBAL_MATCH = 0.8
-COPY_RATE_THRESHOLD = 0.25
-SUSPICIOUS_EXCESS_RATE = 0.5
-SUSPICIOUS_COHERENCE = 0.25
 #: Two displacements agree when they differ by at most this many pixels per axis.
 COHERENCE_TOLERANCE = 2
 
@@ -49,7 +42,10 @@ class MemorizationReport:
         ``"undefined"``, ``"indeterminate"``, ``"copy"``, ``"suspicious"`` or
         ``"novel"``.
     verdict_reason : str
-        The verdict explained in a sentence.
+        The verdict explained in a sentence that names the measures that decided it.
+    verdict_measures : tuple of str
+        Names of the fields that decided the verdict (e.g. ``("global_match",)``;
+        ``("heldout_q95",)`` for ``"indeterminate"``; empty for ``"novel"``).
     global_match : float
         Best NCC of the whole synthesis against the periodic exemplar.
     global_offset : tuple of int
@@ -65,7 +61,9 @@ class MemorizationReport:
     crop_match_median, crop_match_p90, crop_match_max : float
         Statistics of the best NCC of the non-flat crops.
     copy_threshold : float
-        ``max(0.95, (1 + heldout_q95) / 2)``.
+        Crop copy cut ``max(0.95, (1 + heldout_q95) / 2)``.
+    global_copy_threshold : float
+        Global-match copy cut ``max(0.8, (1 + heldout_q95) / 2)``.
     copy_rate : float
         Fraction of non-flat crops whose best NCC reaches ``copy_threshold``.
     excess_rate : float
@@ -76,7 +74,10 @@ class MemorizationReport:
     heldout_median, heldout_q95, heldout_max : float
         Calibration statistics (see :class:`Calibration`).
     memorization_index : float
-        ``(crop_match_median - heldout_median) / (1 - heldout_median)``.
+        ``(crop_match_median - heldout_median) / (1 - heldout_median)``: 1 for a copy,
+        about 0 when the synthesis's pieces resemble the exemplar as much as the
+        exemplar's own pieces resemble each other, below 0 when they resemble it less
+        (a poor or different texture; not evidence of copying either way).
     calibrated, search_flips : bool
         Options the probe ran with.
     synthesis_shape, exemplar_shape : tuple of int
@@ -91,10 +92,13 @@ class MemorizationReport:
         Best NCC of each crop (NaN for flat crops).
     heldout_matches : ndarray, shape (M,)
         Held-out NCCs of the exemplar crops (empty without calibration).
+    thresholds : VerdictThresholds
+        The thresholds the verdict used.
     """
 
     verdict: str
     verdict_reason: str
+    verdict_measures: tuple[str, ...]
     global_match: float
     global_offset: tuple[int, int]
     global_transform: str
@@ -107,6 +111,7 @@ class MemorizationReport:
     crop_match_p90: float
     crop_match_max: float
     copy_threshold: float
+    global_copy_threshold: float
     copy_rate: float
     excess_rate: float
     coherence: float
@@ -123,6 +128,7 @@ class MemorizationReport:
     displacements: np.ndarray = field(repr=False)
     crop_matches: np.ndarray = field(repr=False)
     heldout_matches: np.ndarray = field(repr=False)
+    thresholds: VerdictThresholds = THRESHOLDS
 
     _ARRAY_FIELDS = (
         "crop_positions",
@@ -160,7 +166,8 @@ class MemorizationReport:
         for name in self.__dataclass_fields__:
             if name in self._ARRAY_FIELDS and not include_arrays:
                 continue
-            result[name] = _plain(getattr(self, name))
+            value = getattr(self, name)
+            result[name] = value.to_dict() if name == "thresholds" else _plain(value)
         return result
 
 
@@ -204,78 +211,6 @@ def _coherence(
     return float(np.count_nonzero(agrees & valid_grid)) / n_eligible
 
 
-def _verdict(
-    *,
-    synthesis_flat: bool,
-    exemplar_flat: bool,
-    n_crops: int,
-    n_flat_crops: int,
-    heldout_q95: float,
-    crop_size: int,
-    global_score: float,
-    copy_rate: float,
-    copy_threshold: float,
-    excess_rate: float,
-    coherence: float,
-) -> tuple[str, str]:
-    if synthesis_flat or exemplar_flat:
-        which = "synthesis" if synthesis_flat else "exemplar"
-        return "undefined", f"The {which} is flat, so similarity cannot be measured."
-    if n_flat_crops * 2 > n_crops:
-        return "undefined", (
-            f"{n_flat_crops} of the {n_crops} synthesis crops are flat (more than half), "
-            "so too little of the synthesis can be compared."
-        )
-    if heldout_q95 >= INDETERMINATE_HELDOUT_Q95:
-        return "indeterminate", (
-            f"The exemplar repeats itself almost exactly at crop size {crop_size} "
-            f"(held-out 95th percentile NCC {heldout_q95:.3f} >= "
-            f"{INDETERMINATE_HELDOUT_Q95}), so copying cannot be told from faithful "
-            "synthesis; a larger crop_size may help."
-        )
-    percent = f"{100 * copy_rate:.0f}%"
-    if global_score >= COPY_GLOBAL_MATCH or copy_rate >= COPY_RATE_THRESHOLD:
-        reasons = []
-        if global_score >= COPY_GLOBAL_MATCH:
-            reasons.append(
-                f"the whole synthesis matches a shifted exemplar with NCC "
-                f"{global_score:.3f} (>= {COPY_GLOBAL_MATCH})"
-            )
-        if copy_rate >= COPY_RATE_THRESHOLD:
-            reasons.append(
-                f"{percent} of its crops reproduce a piece of the exemplar "
-                f"(NCC >= {copy_threshold:.3f}; copy when >= "
-                f"{100 * COPY_RATE_THRESHOLD:.0f}%)"
-            )
-        return "copy", "The synthesis copies the exemplar: " + " and ".join(reasons) + "."
-    reasons = []
-    if copy_rate > 0:
-        reasons.append(
-            f"{percent} of its crops reproduce a piece of the exemplar "
-            f"(NCC >= {copy_threshold:.3f})"
-        )
-    if excess_rate >= SUSPICIOUS_EXCESS_RATE:
-        reasons.append(
-            f"{100 * excess_rate:.0f}% of its crops match the exemplar better than "
-            "95% of the exemplar's own pieces match each other"
-        )
-    if coherence >= SUSPICIOUS_COHERENCE:
-        reasons.append(
-            f"{100 * coherence:.0f}% of its crops come from the same place of the "
-            "exemplar as a neighbouring crop"
-        )
-    if reasons:
-        return "suspicious", "The synthesis may copy parts of the exemplar: " + (
-            "; ".join(reasons) + "."
-        )
-    details = [f"global match {global_score:.2f}", "no crop above the copy threshold"]
-    if math.isfinite(excess_rate):
-        details.append(f"excess rate {excess_rate:.2f}")
-    if math.isfinite(coherence):
-        details.append(f"coherence {coherence:.2f}")
-    return "novel", "No sign of copying: " + ", ".join(details) + "."
-
-
 def probe(
     synthesis: np.ndarray,
     exemplar: np.ndarray,
@@ -307,15 +242,18 @@ def probe(
     Returns
     -------
     MemorizationReport
-        The verdict is the first rule that applies:
+        The verdict answers "was the exemplar copied?", not "is this a good
+        texture?". It is the first rule that applies (thresholds of
+        :class:`VerdictThresholds`; docs/memorization.md, "Verdict"):
 
         1. ``"undefined"`` -- synthesis or exemplar flat, or more than half the
            synthesis crops flat;
-        2. ``"indeterminate"`` -- ``heldout_q95 >= 0.98``;
-        3. ``"copy"`` -- ``global_match >= 0.8`` or ``copy_rate >= 0.25``;
+        2. ``"indeterminate"`` -- ``heldout_q95 >= 0.95``;
+        3. ``"copy"`` -- ``global_match >= max(0.8, (1 + heldout_q95) / 2)`` or
+           ``copy_rate >= 0.25``;
         4. ``"suspicious"`` -- ``copy_rate > 0``, ``excess_rate >= 0.5`` or
            ``coherence >= 0.25``;
-        5. ``"novel"``.
+        5. ``"novel"`` (no copying detected).
 
     Examples
     --------
@@ -382,10 +320,7 @@ def probe(
     n_valid = int(np.count_nonzero(valid))
     valid_matches = crop_matches[valid]
 
-    if math.isfinite(heldout_q95):
-        copy_threshold = max(MIN_COPY_THRESHOLD, (1.0 + heldout_q95) / 2.0)
-    else:
-        copy_threshold = MIN_COPY_THRESHOLD
+    copy_threshold = THRESHOLDS.crop_copy_cut(heldout_q95)
     if n_valid:
         copy_rate = float(np.count_nonzero(valid_matches >= copy_threshold)) / n_valid
         excess_rate = (
@@ -404,22 +339,22 @@ def probe(
         displacements, valid, (n_rows, n_cols), steps=math.ceil(size / stride), period=period
     )
 
-    verdict, reason = _verdict(
+    verdict = decide(
         synthesis_flat=synthesis_flat,
         exemplar_flat=exemplar_flat,
         n_crops=len(positions),
         n_flat_crops=len(positions) - n_valid,
         heldout_q95=heldout_q95,
         crop_size=size,
-        global_score=match.score,
+        global_match=match.score,
         copy_rate=copy_rate,
-        copy_threshold=copy_threshold,
         excess_rate=excess_rate,
         coherence=coherence,
     )
     return MemorizationReport(
-        verdict=verdict,
-        verdict_reason=reason,
+        verdict=verdict.name,
+        verdict_reason=verdict.reason,
+        verdict_measures=verdict.measures,
         global_match=match.score,
         global_offset=match.offset,
         global_transform=match.transform,
@@ -432,6 +367,7 @@ def probe(
         crop_match_p90=_statistic(crop_matches, 0.9),
         crop_match_max=_statistic(crop_matches, 1.0),
         copy_threshold=copy_threshold,
+        global_copy_threshold=THRESHOLDS.global_copy_cut(heldout_q95),
         copy_rate=copy_rate,
         excess_rate=excess_rate,
         coherence=coherence,
@@ -448,5 +384,6 @@ def probe(
         displacements=_read_only(displacements),
         crop_matches=_read_only(crop_matches),
         heldout_matches=heldout_matches,
+        thresholds=THRESHOLDS,
     )
 
