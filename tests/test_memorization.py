@@ -2,8 +2,8 @@
 
 Exemplars: 256x256 crops of scikit-image's gravel and grass (stochastic) and brick
 (quasi-periodic) photographs, and a synthetic stochastic colour texture. Expected
-outcomes follow the probe's specification (docs: the memorization probe), whose
-figures come from a prototype checked on the same photographs.
+outcomes follow docs/memorization.md, whose figures come from a prototype checked on
+the same photographs.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_colour_ncc_is_invariant_to_per_channel_offsets_and_common_gain():
 
 
 def test_colour_ncc_of_white_noise_is_small_despite_colour_balance():
-    # A joint mean would let the colour balance act as shared signal (spec: 0.18 vs 0.03).
+    # A joint mean would let the colour balance act as shared signal (docs/memorization.md, "Engine": 0.18 vs 0.03).
     rng = np.random.default_rng(3)
     means = np.array([0.8, 0.4, 0.1])
     image = means + 0.05 * rng.standard_normal((64, 64, 3))

@@ -17,8 +17,12 @@ weight-free, CPU-only measures built on normalized cross-correlation (NCC):
   verdict: ``"undefined"``, ``"indeterminate"``, ``"copy"``, ``"suspicious"`` or
   ``"novel"``.
 
+The verdict answers "was the exemplar copied?", not "is the synthesis a good
+texture?": ``"novel"`` means no copying was detected.
+
 Controls (shifted copies, collages, noisy and partial copies, phase-randomized
 exemplars, matched noise) are provided to check the probe on a texture of one's own.
+The measures and verdict rules are described in docs/memorization.md.
 
 Image convention: numpy arrays of shape ``(H, W)`` (gray) or ``(H, W, C)`` with
 ``C = 1`` or ``3`` (channels last), float with values in ``[0, 1]`` or ``uint8`` /
