@@ -8,7 +8,13 @@ from skimage import data
 import wavetex
 from wavetex import synthesis
 from wavetex.lbfgs import lbfgs_run
-from wavetex.synthesis import SCHEDULES, Schedule, SynthesisConfig, SynthesisError, SynthesisResult
+from wavetex.synthesis import (
+    SCHEDULES,
+    Schedule,
+    SynthesisConfig,
+    SynthesisError,
+    SynthesisResult,
+)
 
 GRAVEL = data.gravel()[100:164, 100:164] / 255.0  # 64×64 gray
 SMALL = dict(n_scales=3, progress=False)
