@@ -12,8 +12,8 @@ import torch
 
 from wavetex import TextureStatistics
 from wavetex import io as wio
+from wavetex.provenance import versions
 from wavetex.statistics import BLOCKS
-from wavetex.synthesis import versions
 
 from ._common import (
     check_outputs,

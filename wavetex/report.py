@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from . import io as wio
+from .config import SCHEDULES, SynthesisConfig
 from .memorization import VERDICT_WORDS, MemorizationReport, diversity, probe
 from .memorization._verdict import VERDICT_SEVERITY
+from .result import SynthesisResult
 from .statistics import TextureStatistics
-from .synthesis import SCHEDULES, SynthesisConfig, SynthesisResult, synthesize
+from .synthesis import synthesize
 
 __all__ = [
     "VERDICT_WORDS",
