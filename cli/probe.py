@@ -8,8 +8,8 @@ import click
 
 import wavetex
 from wavetex import io as wio
-from wavetex.provenance import versions
 from wavetex.report import probe_figure
+from wavetex.provenance import versions
 
 from ._common import check_outputs, probe_line, read, resolve_source
 from ._errors import library_errors

@@ -12,17 +12,10 @@ import torch
 
 from wavetex import TextureStatistics
 from wavetex import io as wio
-from wavetex.provenance import versions
 from wavetex.statistics import BLOCKS
+from wavetex.provenance import versions
 
-from ._common import (
-    check_outputs,
-    model_options,
-    pop_model_config,
-    read,
-    resolve_source,
-    threads_option,
-)
+from ._common import check_outputs, model_options, pop_model_config, read, resolve_source, threads_option
 from ._errors import library_errors
 
 
