@@ -8,6 +8,12 @@ run as Ray tasks, resumable, summarised in one HTML page.
 - :mod:`~wavetex.survey.index`: index.html and figures from results.jsonl
 
 Importing this package does not import Ray.
+
+Examples
+--------
+>>> plan = parse_plan({"textures": ["gravel", "cells"], "seeds": [0, 1], "sizes": ["64x64"]})
+>>> len(plan.jobs), plan.jobs[0].describe()
+(4, 'gravel · paper · 64x64 · default · seed 0')
 """
 
 from .plan import Job, Plan, parse_plan, read_plan

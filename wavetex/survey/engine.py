@@ -50,7 +50,13 @@ def import_ray():
 
 
 def default_workers() -> int:
-    """The number of CPU cores this process may use."""
+    """The number of CPU cores this process may use.
+
+    Examples
+    --------
+    >>> default_workers() >= 1
+    True
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux

@@ -25,7 +25,7 @@ from .. import __version__, _validate, textures
 from .. import io as wio
 from ..memorization import calibrate, default_crop_size
 from ..statistics import ModelConfig
-from ..synthesis import DTYPES, INITS, SCHEDULES, SynthesisConfig
+from ..config import DTYPES, INITS, OBJECTIVES, SCHEDULES, SynthesisConfig, output_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,6 +46,7 @@ PLAN_KEYS = {
     "gray": "synthesise colour textures in gray (default false)",
     "init": f"starting images, one of {', '.join(INITS)} (default \"noise\")",
     "dtype": f"one of {', '.join(DTYPES)} (default \"float32\")",
+    "objective": f"one of {', '.join(OBJECTIVES)} (default \"periodic\")",
     "title": "heading of index.html (optional)",
 }
 _MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
@@ -193,6 +194,7 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
         raise TypeError(f"gray must be true or false, got {gray!r}")
     init = _choice(data, "init", INITS, "noise")
     dtype = _choice(data, "dtype", DTYPES, "float32")
+    objective = _choice(data, "objective", tuple(OBJECTIVES), "periodic")
     title = data.get("title", Plan.title)
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {title!r}")
@@ -220,7 +222,7 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
                     for seed in seeds:
                         config = SynthesisConfig(
                             size=out_size, n_samples=1, seed=seed, schedule=schedule, max_iter=max_iter,
-                            init=init, dtype=dtype, probe_every=probe_every, model=model,
+                            init=init, dtype=dtype, objective=objective, probe_every=probe_every, model=model,
                         )
                         key = job_key(exemplar, config, gray=gray, model=model_name)
                         jobs.append(Job(key, exemplar.name, model_name, config, gray, exemplar.sha256))
