@@ -1,7 +1,8 @@
 """Run a plan's jobs on Ray: locally on N workers, or on an existing cluster.
 
 Each job is one Ray task asking for one CPU (torch limited to one thread inside it),
-or one CPU and a fraction of a GPU where the cluster has GPUs. The task runs
+or one CPU and a fraction of a GPU where the cluster has GPUs (unless the job's
+``device`` is ``"cpu"``). The task runs
 :func:`wavetex.survey.jobs.run_job` in a temporary folder of its node and returns the
 record and the files' bytes; the driver alone writes them into the survey folder
 (:class:`~wavetex.survey.store.SurveyFolder`), so nodes need no shared file system
@@ -74,13 +75,17 @@ class Summary:
     wall_time: float = 0.0
 
 
-def _execute(runner: Callable, job: Job, exemplar: np.ndarray, use_gpu: bool) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Body of the Ray task: run the job in a temporary folder, return record and files."""
+def _execute(runner: Callable, job: Job, exemplar: np.ndarray) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Body of the Ray task: run the job in a temporary folder, return record and files.
+
+    The job runs on the GPU share Ray gave the task (Ray sets CUDA_VISIBLE_DEVICES),
+    else on the CPU: a task never takes a GPU it was not given.
+    """
     import ray
     import torch
 
     torch.set_num_threads(1)
-    device = "cuda" if use_gpu and ray.get_gpu_ids() else "cpu"
+    device = "cuda" if ray.get_gpu_ids() else "cpu"
     with tempfile.TemporaryDirectory(prefix="wavetex-job-") as folder:
         record = runner(job, exemplar, Path(folder), device=device)
         files = {path.name: path.read_bytes() for path in sorted(Path(folder).iterdir())}
@@ -169,12 +174,18 @@ def _run_on_ray(ray, pending, pixels, folder, summary, *, workers, address, retr
     try:
         if main_thread:
             signal.signal(signal.SIGTERM, _raise_terminated)  # so that the finally below stops Ray
-        use_gpu = ray.cluster_resources().get("GPU", 0) > 0
-        task = ray.remote(_execute).options(
-            num_cpus=1, num_gpus=1 / JOBS_PER_GPU if use_gpu else 0, max_retries=retries, retry_exceptions=True,
-        )
+        has_gpu = ray.cluster_resources().get("GPU", 0) > 0
+        wants_gpu = [job for job in pending if job.config.device.startswith("cuda")]
+        if wants_gpu and not has_gpu:
+            raise ValueError(f"{wants_gpu[0].describe()} asks for device {wants_gpu[0].config.device!r} but the "
+                             "Ray cluster has no GPU; use device='auto' or 'cpu'")
+        task = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(_execute)
         exemplars = {name: ray.put(image) for name, image in pixels.items() if any(j.texture == name for j in pending)}
-        futures = {task.remote(runner, job, exemplars[job.texture], use_gpu): job for job in pending}
+        futures = {
+            task.options(num_gpus=1 / JOBS_PER_GPU if has_gpu and job.config.device != "cpu" else 0).remote(
+                runner, job, exemplars[job.texture]): job
+            for job in pending
+        }
         if progress:
             from tqdm.auto import tqdm
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import io as wio
 from ..memorization import probe
-from ..report import VERDICT_WORDS, probe_figure
+from ..report import VERDICT_WORDS, fidelity, probe_figure
 from ..synthesis import synthesize
 from .plan import Job
 
@@ -45,10 +45,11 @@ def run_job(job: Job, exemplar: np.ndarray, folder: str | Path, *, device: str =
     result = synthesize(exemplar, config=replace(job.config, device=device), progress=False)
     image = result.images[0]
     report = probe(image, exemplar)
+    faithful = fidelity(result, 0)
     result.save(folder / "synthesis.png")
     wio.write_json(folder / "probe.json", report.to_dict())
-    probe_figure(report, image, exemplar, folder / "probe.png",
-                 title=f"{job.describe()}: {VERDICT_WORDS[report.verdict]}")
+    probe_figure(report, image, exemplar, folder / "probe.png", fidelity=faithful,
+                 title=f"{job.describe()}: {report.verdict} ({VERDICT_WORDS[report.verdict]})")
     return {
         **job.to_dict(),
         "status": "done",
@@ -62,6 +63,7 @@ def run_job(job: Job, exemplar: np.ndarray, folder: str | Path, *, device: str =
             "stop_reason": result.stop_reasons[0],
             "wall_time": result.wall_time,
         },
+        "fidelity": faithful,
         "probe": report.to_dict(),
         "probe_history": result.probe_history,
         "versions": result.versions,

@@ -14,8 +14,8 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["Exemplar", "Job", "Plan", "parse_plan", "read_plan", "parse_size"]
+__all__ = ["Exemplar", "Job", "Plan", "build_plan", "parse_plan", "read_plan", "parse_size"]
 
 #: Keys a plan may hold, with what each means (the error for an unknown key lists them).
 PLAN_KEYS = {
@@ -201,31 +201,59 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
     models = _models(data.get("models", {"paper": {}}))
 
     base_dir = Path(base_dir)
-    exemplars, pixels = [], {}
+    images = {}
     for name in names:
         path = _texture_path(name, base_dir)
-        image = wio.read_image(path, mode="gray" if gray else "auto")
+        images[name] = (path, wio.read_image(path, mode="gray" if gray else "auto"))
+    configs = [
+        (model_name, SynthesisConfig(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
+                                     objective=objective, probe_every=probe_every, model=model))
+        for size in sizes for model_name, model in models for schedule in schedules
+    ]
+    return build_plan(images, configs, seeds=seeds, gray=gray, title=title)
+
+
+def build_plan(
+    images: Mapping[str, tuple[Path, np.ndarray]],
+    configs: Sequence[tuple[str, SynthesisConfig]],
+    *,
+    seeds: Sequence[int],
+    gray: bool = False,
+    title: str = Plan.title,
+) -> Plan:
+    """Jobs for every texture × configuration × seed, in that order, after checking them.
+
+    ``images`` maps a texture's name to its file and pixels (as read by
+    :func:`wavetex.io.read_image`); ``configs`` pairs a model's name with a
+    :class:`~wavetex.SynthesisConfig` whose ``n_samples`` and ``seed`` are replaced by
+    each job's (one sample, one seed). A ``size`` of None is the exemplar's size.
+
+    Examples
+    --------
+    >>> from wavetex import textures
+    >>> image = textures.load("gravel")
+    >>> plan = build_plan({"gravel": (textures.path("gravel"), image)},
+    ...                   [("small", SynthesisConfig(size=(64, 64), model=ModelConfig(n_scales=3)))], seeds=[3])
+    >>> plan.jobs[0].config.seed, plan.jobs[0].config.n_samples
+    (3, 1)
+    """
+    exemplars, pixels, jobs = [], {}, []
+    for name, (path, image) in images.items():
         _validate.exemplar(_as_tensor(image))  # flat, non-finite or out-of-range images
         calibrate(image)  # the probe's own size check (exemplar >= 64 pixels a side); cached
         digest = hashlib.sha256(repr(image.shape).encode() + np.ascontiguousarray(image).tobytes()).hexdigest()
-        exemplar = Exemplar(name, path, digest, image.shape)
+        exemplar = Exemplar(name, Path(path), digest, image.shape)
         exemplars.append(exemplar)
         pixels[name] = image
-
-    jobs = []
-    for exemplar in exemplars:
-        for size in sizes:
-            out_size = size if size is not None else tuple(exemplar.shape[:2])
-            for model_name, model in models:
-                _check_size(exemplar, out_size, model, model_name)
-                for schedule in schedules:
-                    for seed in seeds:
-                        config = SynthesisConfig(
-                            size=out_size, n_samples=1, seed=seed, schedule=schedule, max_iter=max_iter,
-                            init=init, dtype=dtype, objective=objective, probe_every=probe_every, model=model,
-                        )
-                        key = job_key(exemplar, config, gray=gray, model=model_name)
-                        jobs.append(Job(key, exemplar.name, model_name, config, gray, exemplar.sha256))
+        for model_name, template in configs:
+            size = tuple(template.size) if template.size is not None else tuple(image.shape[:2])
+            _check_size(exemplar, size, template.model, model_name)
+            for seed in seeds:
+                config = replace(template, size=size, n_samples=1, seed=seed)
+                output_size(config, size)  # the remaining options
+                key = job_key(exemplar, config, gray=gray, model=model_name)
+                jobs.append(Job(key, exemplar.name, model_name, config, gray, exemplar.sha256))
+    probe_every = next((c.probe_every for _, c in configs if c.probe_every is not None), None)
     return Plan(tuple(exemplars), tuple(jobs), pixels, probe_every, title)
 
 
@@ -318,5 +346,3 @@ def _check_size(exemplar: Exemplar, size: tuple[int, int], model: ModelConfig, m
             f"{exemplar.name}: a {size[1]}x{size[0]} synthesis is smaller than one probe crop ({crop}x{crop}, "
             "a quarter of the exemplar's side); ask for a larger size"
         )
-    if max(size) > 8192:
-        raise ValueError(f"size {size[1]}x{size[0]} is too large (at most 8192 per side); ask for a smaller size")
