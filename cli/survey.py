@@ -11,6 +11,7 @@ import click
 from wavetex.survey import plan as wplan
 from wavetex.survey.store import SurveyFolder, read_results
 
+from ._common import show_progress
 from ._errors import library_errors
 
 
@@ -79,7 +80,7 @@ def survey(plan_file: Path | None, out_dir: Path | None, workers: int | None, ad
         return
     from wavetex.survey import engine
 
-    progress = not quiet and sys.stderr.isatty()
+    progress = show_progress(quiet)
     log = None if quiet or progress else _job_logger(len(plan.jobs))
     try:
         summary = engine.run_jobs(plan.jobs, dict(plan.pixels), out_dir, workers=workers, address=address,

@@ -95,10 +95,6 @@ def _execute(runner: Callable, job: Job, exemplar: np.ndarray) -> tuple[dict[str
     return record, files
 
 
-class _Terminated(Exception):
-    pass
-
-
 def run_jobs(
     jobs: Sequence[Job],
     pixels: dict[str, np.ndarray],
@@ -173,7 +169,8 @@ def _run_on_ray(ray, pending, pixels, folder, summary, *, workers, address, retr
     bar = None
     try:
         if main_thread:
-            signal.signal(signal.SIGTERM, _raise_terminated)  # so that the finally below stops Ray
+            # SIGTERM as Ctrl-C (Ray passes KeyboardInterrupt through), so the finally below stops Ray
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
         has_gpu = ray.cluster_resources().get("GPU", 0) > 0
         wants_gpu = [job for job in pending if job.config.device.startswith("cuda")]
         if wants_gpu and not has_gpu:
@@ -219,8 +216,6 @@ def _run_on_ray(ray, pending, pixels, folder, summary, *, workers, address, retr
                         refresh=False,
                     )
                     bar.update(1)
-    except _Terminated:
-        raise KeyboardInterrupt from None
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
@@ -284,7 +279,3 @@ def _stop_stale_processes(record: Path) -> None:
             except ProcessLookupError:
                 pass
     record.unlink()
-
-
-def _raise_terminated(signum, frame) -> None:
-    raise _Terminated()
