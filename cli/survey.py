@@ -15,7 +15,7 @@ from ._common import show_progress
 from ._errors import library_errors
 
 
-@click.command()
+@click.command(short_help="Run a plan of syntheses on Ray, resumable, with an HTML summary.")
 @click.argument("plan_file", metavar="PLAN.toml", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Survey folder: jobs/, results.jsonl, index.html (created if its parent exists).")
