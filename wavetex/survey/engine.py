@@ -22,8 +22,8 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +64,15 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class Summary:
-    """What a run did: keys done now, skipped (done before) and failed (with errors)."""
+    """What a run did: keys run now, skipped (done before) and failed (with their errors)."""
 
-    done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    node_ids: set[str] = field(default_factory=set)
-    wall_time: float = 0.0
+    done: tuple[str, ...]
+    skipped: tuple[str, ...]
+    failed: Mapping[str, str]
+    node_ids: frozenset[str]
+    wall_time: float
 
 
 def _execute(runner: Callable, job: Job, exemplar: np.ndarray) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -143,20 +143,22 @@ def run_jobs(
     runner = runner or run_job
     ray = import_ray()  # before anything is written
     start = time.perf_counter()
-    summary = Summary()
+    done: list[str] = []
+    failed: dict[str, str] = {}
+    node_ids: set[str] = set()
     with SurveyFolder(out_dir) as folder:
         for job in jobs:
             folder.save_exemplar(job.exemplar_sha256, pixels[job.texture])
-        summary.skipped = [job.key for job in jobs if folder.is_done(job.key)]
+        skipped = tuple(job.key for job in jobs if folder.is_done(job.key))
         pending = [job for job in jobs if not folder.is_done(job.key)]
         if pending:
-            _run_on_ray(ray, pending, pixels, folder, summary, workers=workers, address=address, retries=retries,
+            _run_on_ray(ray, pending, pixels, folder, (done, skipped, failed, node_ids), workers=workers, address=address, retries=retries,
                         progress=progress, runner=runner, on_record=on_record)
-    summary.wall_time = time.perf_counter() - start
-    return summary
+    return Summary(tuple(done), skipped, failed, frozenset(node_ids), time.perf_counter() - start)
 
 
-def _run_on_ray(ray, pending, pixels, folder, summary, *, workers, address, retries, progress, runner, on_record):
+def _run_on_ray(ray, pending, pixels, folder, tallies, *, workers, address, retries, progress, runner, on_record):
+    done, skipped, failed, node_ids = tallies  # filled in as jobs finish
     temp_dir = None
     started = not ray.is_initialized()
     if started:
@@ -186,9 +188,9 @@ def _run_on_ray(ray, pending, pixels, folder, summary, *, workers, address, retr
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(pending) + len(summary.skipped), initial=len(summary.skipped), desc="jobs",
+            bar = tqdm(total=len(pending) + len(skipped), initial=len(skipped), desc="jobs",
                        unit="job", file=sys.stderr, dynamic_ncols=True)
-            bar.set_postfix_str(f"done 0, skipped {len(summary.skipped)}, failed 0")
+            bar.set_postfix_str(f"done 0, skipped {len(skipped)}, failed 0")
         remaining = list(futures)
         while remaining:
             ready, remaining = ray.wait(remaining, num_returns=1)
@@ -199,20 +201,20 @@ def _run_on_ray(ray, pending, pixels, folder, summary, *, workers, address, retr
                 except ray.exceptions.RayTaskError as error:
                     cause = error.cause if isinstance(error.cause, BaseException) else error
                     message = "".join(traceback.format_exception_only(type(cause), cause)).strip()
-                    summary.failed[job.key] = message
+                    failed[job.key] = message
                     record = folder.record_failure(job.to_dict(), message, attempts=retries + 1)
                 except ray.exceptions.RayError as error:  # worker or node lost past its retries
-                    summary.failed[job.key] = " ".join(f"{type(error).__name__}: {error}".split())
-                    record = folder.record_failure(job.to_dict(), summary.failed[job.key], attempts=retries + 1)
+                    failed[job.key] = " ".join(f"{type(error).__name__}: {error}".split())
+                    record = folder.record_failure(job.to_dict(), failed[job.key], attempts=retries + 1)
                 else:
                     record = folder.commit(record, files)
-                    summary.done.append(job.key)
-                    summary.node_ids.add(record["executor"]["node_id"])
+                    done.append(job.key)
+                    node_ids.add(record["executor"]["node_id"])
                 if on_record is not None:
                     on_record(record)
                 if bar is not None:
                     bar.set_postfix_str(
-                        f"done {len(summary.done)}, skipped {len(summary.skipped)}, failed {len(summary.failed)}",
+                        f"done {len(done)}, skipped {len(skipped)}, failed {len(failed)}",
                         refresh=False,
                     )
                     bar.update(1)
