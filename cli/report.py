@@ -30,7 +30,7 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
 
     \b
     Example:
-      wavetex report gravel brick tiles -o report/ --n-samples 2
+      wavetex report gravel brick tissue -o report/ --n-samples 2
     """
     config = synthesis_config(options)
     sources = [resolve_source(name) for name in texture_names]

@@ -291,6 +291,7 @@ def test_textures_lists_every_bundled_texture():
     assert sorted(rows) == textures.names()
     for row in textures.info():
         assert row["licence"] in rows[row["name"]] and row["mode"] in rows[row["name"]]
+        assert f" {row['source']} " in rows[row["name"]]  # drawn textures say so
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))
