@@ -5,7 +5,7 @@ from conftest import TOLERANCE, assert_close
 from oracle import oracle_statistics
 
 import wavetex
-from wavetex.statistics import ModelConfig, shift_set
+from wavetex.statistics import ModelConfig, TextureStatistics, shift_set
 
 
 def golden_pattern(p=0, size=64):
@@ -278,7 +278,9 @@ def test_readable_views():
 # -- bad input --------------------------------------------------------------------------
 
 BAD_EXEMPLARS = [
-    (np.zeros((32, 32)), TypeError, "torch.Tensor"),
+    ([[0.5] * 32] * 32, TypeError, "numpy array"),
+    (np.zeros((32, 32), dtype=np.uint8), TypeError, "255"),
+    (np.random.rand(3, 32, 32), ValueError, "moveaxis"),
     (torch.zeros(32, 32, dtype=torch.uint8), TypeError, "255"),
     (torch.rand(2, 32, 32), ValueError, "(3, H, W)"),
     (torch.rand(4, 32, 32), ValueError, "alpha"),
@@ -289,6 +291,20 @@ BAD_EXEMPLARS = [
     (torch.full((32, 32), 0.5), ValueError, "constant"),
     (torch.rand(16, 64), ValueError, "n_scales=3"),
 ]
+
+
+def test_numpy_images_are_accepted_channels_last_like_synthesize():
+    rng = np.random.default_rng(0)
+    colour, gray = rng.random((32, 40, 3)), rng.random((32, 40))
+    from_numpy = TextureStatistics(colour, n_scales=3)
+    from_tensor = TextureStatistics(torch.from_numpy(np.moveaxis(colour, -1, 0).copy()), n_scales=3)
+    torch.testing.assert_close(from_numpy.target, from_tensor.target)
+    torch.testing.assert_close(from_numpy(colour), from_tensor.target)
+    batch = np.stack([colour, colour[::-1].copy()])
+    assert from_numpy(batch).shape == (2, from_numpy.n_stats)
+    torch.testing.assert_close(from_numpy(batch)[0], from_numpy.target)
+    torch.testing.assert_close(TextureStatistics(gray, n_scales=3).target,
+                               TextureStatistics(torch.from_numpy(gray), n_scales=3).target)
 
 
 @pytest.mark.parametrize("exemplar, error, message", BAD_EXEMPLARS)

@@ -663,7 +663,7 @@ def atomic_write(
 def _exists_message(path: Path) -> str:
     return (
         f"{str(path)!r} already exists and was left unchanged; pass overwrite=True "
-        "(--force on the command line) to replace it, or choose another path."
+        "to replace it, or choose another path."
     )
 
 

@@ -55,6 +55,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ParameterError
+
 __all__ = [
     "Calibration",
     "DiversityReport",
@@ -225,11 +227,13 @@ def _resolve_crop_size(exemplar: np.ndarray, crop_size: int | None) -> int:
         )
     largest = min(exemplar.shape[:2]) // 2
     if not MIN_CROP_SIZE <= crop_size <= largest:
-        raise ValueError(
-            f"crop_size must lie in [{MIN_CROP_SIZE}, {largest}] (half the "
-            f"exemplar's smaller side) for this {exemplar.shape[0]}x"
-            f"{exemplar.shape[1]} exemplar; got {crop_size}. Pass None for "
-            f"the default {default_crop_size(exemplar.shape)}."
+        raise ParameterError(
+            "crop_size",
+            "{} must lie in [%d, %d] (half the exemplar's smaller side) for this %d×%d "
+            "(width×height) exemplar; got %d. Use a crop size in that range, or leave it "
+            "out for the default %d." % (MIN_CROP_SIZE, largest, exemplar.shape[1], exemplar.shape[0],
+                                         crop_size, default_crop_size(exemplar.shape)),
+            ("crop_size",),
         )
     return int(crop_size)
 
@@ -1001,11 +1005,17 @@ def probe(
     exemplar_array = _as_image(exemplar, "exemplar")
     _check_channels(synthesis_array, exemplar_array, "synthesis and exemplar")
     size = _resolve_crop_size(exemplar_array, crop_size)
-    if min(synthesis_array.shape[:2]) < size:
-        raise ValueError(
-            f"the synthesis ({synthesis_array.shape[0]}x{synthesis_array.shape[1]}) "
-            f"must be at least as large as one crop ({size}x{size}) along both axes. "
-            "Pass a smaller crop_size or a larger synthesis."
+    smaller_side = min(synthesis_array.shape[:2])
+    if smaller_side < size:
+        fits = smaller_side >= MIN_CROP_SIZE
+        raise ParameterError(
+            "crop_size",
+            "the synthesis (%d×%d pixels, width×height) must be at least as large as one crop "
+            "(%d×%d) along both axes; use %s" % (
+                synthesis_array.shape[1], synthesis_array.shape[0], size, size,
+                "{} or less, or a larger synthesis." if fits
+                else "a synthesis at least %d pixels wide and high." % MIN_CROP_SIZE),
+            *([("crop_size", smaller_side)] if fits else []),
         )
     if not (calibration is None or isinstance(calibration, (bool, Calibration))):
         raise TypeError(

@@ -100,7 +100,7 @@ class ModelConfig:
 
     def resolved(self, n_colours: int) -> "ModelConfig":
         """The configuration with the paper's defaults filled in for gray (1) or colour (3)."""
-        _validate.model_options(self)
+        _validate.model_options(self, SHIFT_MODES)
         colour = n_colours == 3
         return replace(
             self,
@@ -356,9 +356,12 @@ class TextureStatistics(torch.nn.Module):
 
     Parameters
     ----------
-    exemplar : torch.Tensor
-        Float tensor with values in [0, 1]: (H, W) or (1, H, W) for gray, (3, H, W)
-        for colour.
+    exemplar : torch.Tensor or numpy.ndarray
+        Floats with values in [0, 1]. A tensor is channels first: (H, W) or (1, H, W)
+        for gray, (3, H, W) for colour. A numpy array is channels last, as
+        :func:`wavetex.io.read_image` returns it: (H, W) or (H, W, 3) (the same rule
+        as :func:`wavetex.synthesize`). Images passed to the module follow the same
+        rule; batches are (B, C, H, W) tensors or (B, H, W, 3) arrays.
     n_scales, n_orientations, n_phases, delta_j, shifts, masks
         Model options, see :class:`ModelConfig`; ``config=ModelConfig(...)`` may be
         passed instead.
@@ -387,9 +390,12 @@ class TextureStatistics(torch.nn.Module):
     torch.Size([2, 16820])
     >>> stats.index[0]
     {'kind': 'wavelet', 'colours': (0, 0), 'scales': (0, 0), 'orientations': (0, 0), 'phases': (0, 0), 'shift': (0, 0)}
+    >>> import numpy as np
+    >>> wavetex.TextureStatistics(np.random.rand(64, 64, 3), n_scales=4).n_colours
+    3
     """
 
-    def __init__(self, exemplar: torch.Tensor, *, config: ModelConfig | None = None, **options: Any):
+    def __init__(self, exemplar: torch.Tensor | np.ndarray, *, config: ModelConfig | None = None, **options: Any):
         super().__init__()
         if config is not None and options:
             raise TypeError("pass either config=ModelConfig(...) or model options, not both")
@@ -397,7 +403,7 @@ class TextureStatistics(torch.nn.Module):
         exemplar = _validate.exemplar(exemplar)
         self.n_colours = exemplar.shape[0]
         self.config = config.resolved(self.n_colours)
-        _validate.image_size(exemplar.shape[-2:], self.config.n_scales)
+        _validate.image_size(exemplar.shape[-2:], self.config.n_scales, "exemplar")
         self._plan = _build_plan(self.config, self.n_colours)
         self._shifts = shift_set(self.config.n_scales)
         self.register_buffer("_order", torch.as_tensor(self._plan.order), persistent=False)

@@ -31,6 +31,8 @@ import torch
 
 from . import _validate
 from . import io as wio
+from ._layout import channels_last
+from .errors import ParameterError, SynthesisError
 from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
 from .statistics import ModelConfig, TextureStatistics
 
@@ -40,11 +42,16 @@ __all__ = [
     "SynthesisConfig",
     "SynthesisResult",
     "SynthesisError",
+    "SEED_MAX",
     "synthesize",
     "statistics_error",
 ]
 
 LOSS_WEIGHT = 1e-6  # the paper's weight on squared differences of summed statistics
+SEED_MAX = 2**63 - 1
+"""Largest seed: torch's CPU generator keeps 63 bits, so 2**63 would repeat seed 0."""
+MAX_SIDE = 8192
+"""Largest side, in pixels, of a synthesis."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,8 @@ class SynthesisConfig:
     n_samples : int
         Independent syntheses, optimised together as a batch.
     seed : int
-        Sample k starts from noise drawn (on the CPU) with seed ``seed + k``.
+        Sample k starts from noise drawn (on the CPU) with seed ``seed + k``; from 0 to
+        :data:`SEED_MAX` (2**63 - 1), ``seed + n_samples - 1`` included.
     schedule : str
         A name of :data:`SCHEDULES`: ``"default"`` (fast) or ``"paper"``.
     max_iter : int or None
@@ -137,10 +145,6 @@ class SynthesisConfig:
         data["model"] = ModelConfig(**data["model"])
         data["size"] = tuple(data["size"]) if data.get("size") is not None else None
         return cls(**data)
-
-
-class SynthesisError(RuntimeError):
-    """The optimisation cannot go on (for instance the loss became NaN)."""
 
 
 def versions() -> dict[str, str]:
@@ -251,51 +255,56 @@ def statistics_error(values: torch.Tensor, target: torch.Tensor) -> torch.Tensor
 def _resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    alternatives = (("device", "auto"), ("device", "cpu"), ("device", "cuda"))
     try:
         device = torch.device(name)
     except RuntimeError as error:
-        raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu' or 'cuda'") from error
+        raise ParameterError("device", "unknown {}; use {}, {} or {}", ("device", name), *alternatives) from error
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but no CUDA GPU is available; use device='cpu' or 'auto'")
+        raise ParameterError(
+            "device", "{} was requested but no CUDA GPU is available; use {} or {}", ("device", name), *alternatives[:2]
+        )
     if device.type not in ("cpu", "cuda"):
-        raise ValueError(f"device {name!r} is not supported; use 'auto', 'cpu' or 'cuda'")
+        raise ParameterError("device", "{} is not supported; use {}, {} or {}", ("device", name), *alternatives)
     return device
 
 
-def _exemplar_tensor(exemplar: Any) -> torch.Tensor:
-    """numpy (H, W) / (H, W, 3) as read by wavetex.io, or a tensor as for TextureStatistics."""
-    if isinstance(exemplar, np.ndarray):
-        if exemplar.ndim == 3 and exemplar.shape[-1] in (3, 4) and exemplar.shape[0] not in (1, 3):
-            exemplar = np.moveaxis(exemplar, -1, 0)
-        if not np.issubdtype(exemplar.dtype, np.floating):
-            raise TypeError(
-                f"exemplar must hold floats in [0, 1], got {exemplar.dtype}; "
-                "read files with wavetex.io.read_image or divide 8-bit data by 255"
-            )
-        exemplar = torch.from_numpy(np.ascontiguousarray(exemplar, dtype=np.float64))
-    return exemplar
-
-
 def _validate_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> tuple[int, int]:
-    if config.schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {config.schedule!r}")
-    if config.init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}, got {config.init!r}")
+    for name, choices in (("schedule", SCHEDULES), ("init", INITS)):
+        if getattr(config, name) not in choices:
+            raise ParameterError(
+                name, "{} must be one of %s, got %r" % (", ".join(choices), getattr(config, name)), (name,)
+            )
     optional = tuple(name for name in ("max_iter", "probe_every") if getattr(config, name) is not None)
     for name in ("n_samples",) + optional:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {config.seed!r}")
+            raise ParameterError(name, "{} must be a positive integer, got %r" % (value,), (name,))
+    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or not 0 <= config.seed <= SEED_MAX:
+        raise ParameterError(
+            "seed", "{} must be an integer from 0 to 2**63 - 1 (%d), got %r" % (SEED_MAX, config.seed), ("seed",)
+        )
+    if config.seed + config.n_samples - 1 > SEED_MAX:
+        raise ParameterError(
+            "seed",
+            "sample k uses seed + k, so {} must be at most 2**63 - {} (%d) for %d samples, got %d"
+            % (SEED_MAX - config.n_samples + 1, config.n_samples, config.seed),
+            ("seed",),
+            ("n_samples",),
+        )
     if config.time_budget is not None and not config.time_budget > 0:
-        raise ValueError(f"time_budget must be a positive number of seconds, got {config.time_budget!r}")
+        raise ParameterError(
+            "time_budget", "{} must be a positive number of seconds, got %r" % (config.time_budget,), ("time_budget",)
+        )
     size = tuple(config.size) if config.size is not None else exemplar_size
     if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in size):
-        raise ValueError(f"size must be (height, width) in pixels, got {config.size!r}")
-    if max(size) > 8192:
-        raise ValueError(
-            f"size {size[1]} wide × {size[0]} high is too large (at most 8192 per side); ask for a smaller size"
+        raise ParameterError("size", "{} must be (height, width) in pixels, got %r" % (config.size,), ("size",))
+    if max(size) > MAX_SIDE:
+        raise ParameterError(
+            "size",
+            "{} of %d×%d pixels (width×height) is too large (at most %d per side); ask for a smaller size"
+            % (size[1], size[0], MAX_SIDE),
+            ("size",),
         )
     return size
 
@@ -405,7 +414,7 @@ def synthesize(
             options["model"] = replace(options.get("model", ModelConfig()), **model_options)
         config = SynthesisConfig(**options)
 
-    exemplar = _validate.exemplar(_exemplar_tensor(exemplar))  # (C, H, W)
+    exemplar = _validate.exemplar(exemplar)  # (C, H, W)
     device = _resolve_device(config.device)
     if config.dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(map(repr, DTYPES))}, got {config.dtype!r}")
@@ -451,7 +460,10 @@ def synthesize(
             bad = [b for b in range(len(losses)) if not math.isfinite(losses[b].item())]
             raise SynthesisError(
                 f"the loss became {losses[bad[0]].item()} for sample(s) {bad}: the optimisation diverged. "
-                "Try dtype='float64', another seed, or fewer scales (n_scales)"
+                "Try {}, another {}, or fewer scales ({})",
+                ("dtype", "float64"),
+                ("seed",),
+                ("n_scales",),
             )
         (grad,) = torch.autograd.grad(losses.sum(), images)
         with torch.no_grad():
@@ -490,7 +502,7 @@ def synthesize(
 
     probing = config.probe_every is not None
     probe_history: list[dict[str, Any]] = []
-    exemplar_np = _channels_last(exemplar)
+    exemplar_np = channels_last(exemplar)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -551,7 +563,7 @@ def synthesize(
                 block_errors[b]["colour"] = (difference[b].norm() / stats.target_colour_correlation.norm()).item()
         final_errors = statistics_error(values, target).tolist()
 
-    raw = np.stack([_channels_last(image) for image in images])
+    raw = np.stack([channels_last(image) for image in images])
     matched = _histogram_matched(raw, exemplar_np) if config.histogram_match else np.clip(raw, 0, 1)
     return SynthesisResult(
         images=matched,
@@ -577,17 +589,11 @@ def synthesize(
     )
 
 
-def _channels_last(image: torch.Tensor) -> np.ndarray:
-    """(C, H, W) tensor -> (H, W) or (H, W, 3) float64 array, as wavetex.io uses."""
-    array = image.detach().cpu().double().numpy()
-    return array[0] if array.shape[0] == 1 else np.moveaxis(array, 0, -1)
-
-
 def _probe_checkpoint(step: int, images: torch.Tensor, exemplar: np.ndarray) -> dict[str, Any]:
     from .memorization import probe
 
     keys = ("verdict", "global_match", "crop_match_median", "copy_rate", "memorization_index", "excess_rate", "coherence")
-    reports = [probe(_channels_last(image), exemplar).to_dict() for image in images]
+    reports = [probe(channels_last(image), exemplar).to_dict() for image in images]
     return {"iteration": step, "samples": [{k: r[k] for k in keys} for r in reports]}
 
 
