@@ -252,7 +252,7 @@ def capacity_sweep(
         model = replace(config.model, **options)
         result = synthesize(exemplar, config=replace(config, model=model), progress=progress)
         report = probe(result.images[0], exemplar)
-        n_stats = TextureStatistics(_as_tensor(exemplar), config=model).n_stats
+        n_stats = TextureStatistics(np.asarray(exemplar, dtype=np.float64), config=model).n_stats
         image = wio.write_image(folder / f"rung_{k}.png", np.clip(result.images[0], 0, 1), overwrite=overwrite)
         rungs.append({
             "label": label, "model": model.to_dict(), "n_stats": n_stats, "statistics_error": result.errors[0],
@@ -266,13 +266,6 @@ def capacity_sweep(
     wio.write_json(folder / "sweep.json", content, overwrite=overwrite)
     _sweep_figure(rungs, exemplar, folder / "sweep.png", overwrite)
     return content
-
-
-def _as_tensor(image: np.ndarray):
-    import torch
-
-    array = np.asarray(image, dtype=np.float64)
-    return torch.from_numpy(np.ascontiguousarray(np.moveaxis(array, -1, 0) if array.ndim == 3 else array))
 
 
 def _sweep_figure(rungs: Sequence[dict[str, Any]], exemplar: np.ndarray, path: Path, overwrite: bool) -> Path:
