@@ -8,7 +8,7 @@ import click
 
 from wavetex import report as wreport
 
-from ._common import check_outputs, read, resolve_source, synthesis_config, synthesis_options
+from ._common import check_folder, check_outputs, new_folder, read, resolve_source, synthesis_config, synthesis_options
 from ._errors import library_errors
 
 
@@ -33,15 +33,17 @@ def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **
     """
     config = synthesis_config(options)
     source = resolve_source(exemplar)
-    if not out_dir.parent.is_dir():
-        raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
+    check_folder(out_dir.parent)
     image = read(source, gray=gray)
-    out_dir.mkdir(exist_ok=True)
     targets = [out_dir / name for name in ("sweep.png", "sweep.json")]
     targets += [out_dir / f"rung_{k}.png" for k in range(len(wreport.CAPACITY_LADDER))]
-    check_outputs(targets, [source.path], force=force)
+    if out_dir.is_dir():
+        check_outputs(targets, [source.path], force=force)
     log = None if quiet else (lambda line: click.echo(line, err=True))
-    content = wreport.capacity_sweep(image, out_dir, config=config, overwrite=force, progress=not quiet, log=log)
+    with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
+        content = wreport.capacity_sweep(image, out_dir, config=config, overwrite=force, progress=not quiet, log=log)
     for rung in content["rungs"]:
         click.echo(f"{rung['label']:32s} {rung['n_stats']:7d} statistics  error {rung['statistics_error']:.4f}  "
                    f"memorization index {rung['probe']['memorization_index']:.2f}  {rung['probe']['verdict']}")

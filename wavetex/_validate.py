@@ -121,17 +121,19 @@ def image_size(size: tuple[int, int], n_scales: int, what: str = "image") -> Non
     if min(height, width) < need:
         fit = largest_fitting_scales(height, width)
         if fit >= 1:
-            remedy = ("use {} or less, or %s at least %d pixels wide and high" % (what, need),
-                      ("n_scales", fit))
+            remedy = "use {} or less, or a larger %s" % what
+            arguments = [("n_scales", fit)]
         else:
-            remedy = ("use %s at least %d pixels wide and high (at least %d with {})"
-                      % (what, need, minimum_side(1)), ("n_scales", 1))
+            remedy = "use a larger %s: at least %d pixels wide and high (or at least %d with {})" % (
+                what, need, minimum_side(1)
+            )
+            arguments = [("n_scales", 1)]
         raise ParameterError(
             "n_scales",
-            "%s of %d×%d pixels (width×height) is too small for {}, which needs at least %d pixels "
-            "per side; %s" % (what, width, height, need, remedy[0]),
+            "the %s of %d×%d pixels (width×height) is too small for {}, which needs at least %d "
+            "pixels per side; %s" % (what, width, height, need, remedy),
             ("n_scales", n_scales),
-            remedy[1],
+            *arguments,
         )
 
 

@@ -677,6 +677,11 @@ def _create_temporary_file(path: Path) -> Path:
             descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+        except OSError as error:  # name the folder, not our temporary file
+            raise type(error)(
+                f"cannot write files in the folder {str(path.parent)!r} ({error.strerror}), so "
+                f"{str(path)!r} cannot be written; choose another folder."
+            ) from None
         os.close(descriptor)
         return candidate
     raise FileExistsError(f"could not create a temporary file next to {str(path)!r}")

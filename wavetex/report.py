@@ -110,7 +110,11 @@ def probe_figure(
     matches = report.crop_matches[np.isfinite(report.crop_matches)]
     if report.heldout_matches.size:
         axes[3].hist(report.heldout_matches, bins=bins, density=True, alpha=0.5, color="gray", label="exemplar vs itself (held out)")
-    axes[3].hist(matches, bins=bins, density=True, alpha=0.6, color="#d95f02", label="synthesis crops")
+    if matches.size:  # a flat synthesis has no crop to compare
+        axes[3].hist(matches, bins=bins, density=True, alpha=0.6, color="#d95f02", label="synthesis crops")
+    else:
+        axes[3].text(0.5, 0.5, "no synthesis crop to compare (flat)", transform=axes[3].transAxes,
+                     ha="center", fontsize=8)
     axes[3].axvline(report.copy_threshold, color="k", linestyle="--", linewidth=1, label=f"copy threshold {report.copy_threshold:.2f}")
     axes[3].set_xlabel("best NCC of a crop in the exemplar", fontsize=8)
     axes[3].legend(fontsize=7, loc="upper left")

@@ -287,10 +287,10 @@ def _validate_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) ->
     if config.seed + config.n_samples - 1 > SEED_MAX:
         raise ParameterError(
             "seed",
-            "sample k uses seed + k, so {} must be at most 2**63 - {} (%d) for %d samples, got %d"
-            % (SEED_MAX - config.n_samples + 1, config.n_samples, config.seed),
+            "sample k uses seed + k, so with {} the largest {} is %d (2**63 - 1 in all), got %d"
+            % (SEED_MAX - config.n_samples + 1, config.seed),
+            ("n_samples", config.n_samples),
             ("seed",),
-            ("n_samples",),
         )
     if config.time_budget is not None and not config.time_budget > 0:
         raise ParameterError(
@@ -421,7 +421,7 @@ def synthesize(
     dtype = getattr(torch, config.dtype)
     stats = TextureStatistics(exemplar.to(torch.float64), config=config.model)
     size = _validate_config(config, stats.exemplar_size)
-    _validate.image_size(size, stats.config.n_scales)
+    _validate.image_size(size, stats.config.n_scales, "output")
     config = replace(config, size=tuple(size), model=stats.config, device=str(device))
     if device.type == "cpu":
         torch.set_flush_denormal(True)
