@@ -9,7 +9,7 @@ from wavetex.statistics import ModelConfig, TextureStatistics, shift_set
 
 
 def golden_pattern(p=0, size=64):
-    """The spec's golden input x0 (§5), colour channel p."""
+    """The test pattern x0 of docs/model.md (Golden values), colour channel p."""
     u1, u2 = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
     return (
         0.5
@@ -23,7 +23,7 @@ def random_image(*shape, seed=0, dtype=torch.float64):
     return torch.rand(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
 
 
-# -- conformance to the spec's golden values (sums = means × M·N) -----------------------
+# -- conformance to the golden values of docs/model.md (sums = means × M·N) -------------
 
 GRAY_GOLDEN = {  # quantity: (x0, x1)
     "sum": (2.068639e6, 3.097384e6),
@@ -67,7 +67,7 @@ def test_gray_golden_values():
                 (i,) = index.find(kind=0, scale=j, orientation=l, phase=a, scale2=j2, orientation2=l2, shift=tau)
                 value = phi[i]
             reference = expected[which]
-            # the spec's figures have 7 significant digits; sums of squares scale with scale²
+            # the golden figures have 7 significant digits; sums of squares scale with scale²
             tolerance = 1e-5 * (scale**2 if key == "sum_squares" else scale) if key not in ("sum", "sum_squares") else 1e-6 * abs(reference)
             assert abs(value.item() - reference) <= max(tolerance, 5e-7 * abs(reference)), (key, which)
     loss = 1e-6 * ((sums[1] - sums[0]) ** 2).sum().item()

@@ -220,7 +220,7 @@ tr.novel .verdict {{ color: #006d2c; }} li {{ font-size: 0.9em; }}
 </style></head><body>
 <h1>Did the model make a new texture, or copy the exemplar?</h1>
 <p>For each texture: the exemplar, the syntheses (click one for its probe figure), and the
-memorization probe's scores. Verdicts follow wavetex's memorization specification:
+memorization probe's scores. Verdicts follow the probe's description in docs/memorization.md:
 <i>copy</i> (global match ≥ 0.8 or copy rate ≥ 0.25), <i>suspicious</i> (some crops copied, many
 crops closer than the exemplar's own pieces, or coherent displacements), <i>novel</i> otherwise.</p>
 <table><tr><th>texture</th><th>syntheses</th><th>verdict and scores</th></tr>

@@ -2,8 +2,8 @@
 
 :class:`TextureStatistics` is fitted to an exemplar (its standardisation is frozen
 there) and maps images to a flat vector of statistics in the canonical order of the
-specification (Brochard, Zhang & Mallat, ICLR 2022): wavelet covariances, then
-low-pass, then Haar terms. Values are **means** over the M·N pixels, so images of
+model (Brochard, Zhang & Mallat, ICLR 2022; described in docs/model.md, Statistics):
+wavelet covariances, then low-pass, then Haar terms. Values are **means** over the M·N pixels, so images of
 different sizes are comparable; the reference implementation reports sums, which are
 M·N times larger.
 
@@ -351,7 +351,7 @@ class TextureStatistics(torch.nn.Module):
 
     The exemplar fixes the standardisation of every channel (means and standard
     deviations, frozen at construction); calling the module on images returns their
-    statistics in the specification's canonical order, as **means** over pixels (the
+    statistics in the canonical order of docs/model.md (Statistics), as **means** over pixels (the
     reference's sums are M·N times larger).
 
     Parameters
@@ -445,7 +445,7 @@ class TextureStatistics(torch.nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Statistics of one image (C, H, W) / (H, W) → (n_stats,), or of a batch
-        (B, C, H, W) → (B, n_stats), with the border masks of the specification."""
+        (B, C, H, W) → (B, n_stats), with the border masks of docs/model.md (Representation)."""
         x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
         values = self._statistics(x, "masked")
         return values if batched else values[0]
@@ -512,7 +512,7 @@ class TextureStatistics(torch.nn.Module):
         self, x: torch.Tensor, borders: str
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Rectified wavelet maps (B, C, J, L, A, M, N) and low-pass maps (B, C, M, N),
-        masked as the specification says unless ``borders`` is "circular", and Haar maps
+        masked as docs/model.md (Statistics) says unless ``borders`` is "circular", and Haar maps
         (B, C, 3, M, N) — all before standardisation."""
         M, N = x.shape[-2:]
         psi_hat, phi_hat, haar_hat, masks = self._filter_tensors(M, N, x)
@@ -528,7 +528,7 @@ class TextureStatistics(torch.nn.Module):
     def _statistics(self, x: torch.Tensor, borders: str) -> torch.Tensor:
         """(B, n_stats) statistics of (B, C, M, N) images, borders treated as:
 
-        - "masked": the specification (masks before standardisation; the gray low-pass
+        - "masked": as in docs/model.md (masks before standardisation; the gray low-pass
           masked after it, with an area factor);
         - "circular": no masks, every pixel counts (periodic images);
         - "interior": the circular statistics estimated from pixels inside the masks

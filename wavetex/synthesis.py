@@ -72,7 +72,7 @@ class Schedule:
 
 
 SCHEDULES: dict[str, Schedule] = {
-    # The paper: 5 runs of 500 iterations for gray, 2 for colour (alpha-model.md §4).
+    # The paper: 5 runs of 500 iterations for gray, 2 for colour (docs/model.md, Synthesis).
     "paper": Schedule(runs_gray=5, runs_colour=2, max_iter=500),
     # Chosen by measurement (benchmarks/bench_synthesis.py, 256² gravel, 2 threads): the
     # paper's 2500 iterations reach a statistics error of 0.0091 in about 19 minutes;
