@@ -421,7 +421,6 @@ class TextureStatistics(torch.nn.Module):
             haar_std = (haar[0] - haar[0].mean((-2, -1), keepdim=True)).pow(2).mean((-2, -1)).sqrt()
             self.register_buffer("haar_std", haar_std[..., None, None].clone())
             self.register_buffer("target", self.forward(x)[0].clone())
-            self.register_buffer("target_circular", self._statistics(x, "interior")[0].clone())
             self.register_buffer(
                 "target_colour_correlation",
                 colour_correlation(x)[0].clone() if self.n_colours == 3 else torch.zeros(0),
@@ -454,9 +453,9 @@ class TextureStatistics(torch.nn.Module):
         """Statistics without border masks, for periodic images such as syntheses.
 
         Same standardisation and order as :meth:`forward`; equal to it when the model's
-        masks are off. Compare with :attr:`target_circular`, the exemplar's statistics
-        estimated from its interior only: a synthesis that matches them is seamless
-        when tiled.
+        masks are off. A synthesis matches them to the circular statistics of the
+        exemplar's periodic component (:func:`~wavetex.representation.periodic_component`),
+        which has no seam between opposite borders: the synthesis tiles without one.
         """
         x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
         values = self._statistics(x, "circular")
