@@ -104,7 +104,8 @@ class Objective:
         self.constraint = constraint
         n_samples = shape[0]
         self.best_loss = [math.inf] * n_samples
-        self.best_x: list[torch.Tensor | None] = [None] * n_samples
+        self.best_x: list[torch.Tensor | None] = [None] * n_samples  # rows of one buffer
+        self._best_buffer: torch.Tensor | None = None
         self.initial_losses: list[float] | None = None
         self.initial_errors: list[float] | None = None
         self._errors_by_loss: list[dict[float, float]] = [{} for _ in range(n_samples)]
@@ -174,8 +175,10 @@ class Objective:
             for b, loss in enumerate(losses_list):
                 self._errors_by_loss[b][loss] = errors[b]
                 if loss < self.best_loss[b]:
+                    if self._best_buffer is None:  # allocated once (see wavetex.lbfgs._History)
+                        self._best_buffer = torch.empty_like(X.detach())
                     self.best_loss[b] = loss
-                    self.best_x[b] = X[b].detach().clone()
+                    self.best_x[b] = self._best_buffer[b].copy_(X[b].detach())
         return losses.detach(), self.variables(grad)
 
     def iteration_error(self, sample: int, loss: float) -> float:

@@ -180,7 +180,10 @@ def synthesize(
         raise ParameterError(
             "dtype", "{} must be one of %s, got %r" % (", ".join(map(repr, DTYPES)), config.dtype), ("dtype",)
         )
-    stats = TextureStatistics(exemplar, config=config.model)
+    dtype = getattr(torch, config.dtype)
+    # fitted where and in the precision the synthesis runs: float64 on the CPU would
+    # double the memory of the largest temporaries
+    stats = TextureStatistics(exemplar.to(device=device, dtype=dtype), config=config.model)
     size = output_size(config, stats.exemplar_size)
     _validate.image_size(size, stats.config.n_scales, "output")
     config = replace(config, size=tuple(size), model=stats.config, device=str(device))
@@ -188,9 +191,8 @@ def synthesize(
     # The image the synthesis imitates: its statistics are the target, its spectrum the
     # "spectrum" start, its histogram the output's.
     reference = periodic_component(exemplar) if periodic else exemplar
-    stats = stats.to(device=device, dtype=getattr(torch, config.dtype))
     with torch.no_grad():
-        x = reference[None].to(device=device, dtype=stats.target.dtype)
+        x = reference[None].to(device=device, dtype=dtype)
         target = Target(
             statistics=stats.circular(x)[0] if periodic else stats.target,
             colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
