@@ -7,7 +7,7 @@
 
 With CUDA it runs ``pytest -k cuda`` (the cases of the ``device`` fixture in
 tests/conftest.py parametrized to ``cuda``), then, for a gray (gravel) and a colour
-(``--colour-texture``, default cells) exemplar, the central ``--size``² crop (default
+(``--colour-texture``, default tissue) exemplar, the central ``--size``² crop (default
 256), a default-schedule synthesis of 1 and of 8 samples (``--n-samples``) on the GPU,
 after a short warm-up (CUDA context, FFT plans). Each synthesis gets ``--time-budget``
 seconds (default 60) so the whole check ends within 5 minutes; the table says when a run
@@ -112,7 +112,7 @@ def print_table(device: str, tests: str, rows: list[dict]) -> None:
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cpu", action="store_true", help="CPU fallback even when a GPU is present")
-    parser.add_argument("--colour-texture", default="cells", help="bundled colour texture (default: cells)")
+    parser.add_argument("--colour-texture", default="tissue", help="bundled colour texture (default: tissue)")
     parser.add_argument("--size", type=int, help="exemplar side (GPU 256, CPU fallback 32)")
     parser.add_argument("--n-scales", type=int, help="wavelet scales (default: the library's; CPU fallback 3)")
     parser.add_argument("--max-iter", type=int, help="iteration cap (default: the schedule's; CPU fallback 3)")

@@ -1,13 +1,13 @@
 """Synthesis benchmark: wavetex against plenoptic's Portilla–Simoncelli, judged side by side.
 
-    python benchmarks/bench_synthesis.py                    # gravel + cells, 256², default + PS (~15 min on 2 cores)
+    python benchmarks/bench_synthesis.py                    # gravel + tissue, 256², default + PS (~15 min on 2 cores)
     python benchmarks/bench_synthesis.py --paper            # + the paper schedule (~40 min more)
-    python benchmarks/bench_synthesis.py --colour-texture tissue --paper
+    python benchmarks/bench_synthesis.py --colour-texture retina --paper
     python benchmarks/bench_synthesis.py --quick            # 64² smoke test of this script (~1 min); not a measurement
     python benchmarks/bench_synthesis.py --markdown         # README tables from benchmarks/results/synthesis.json
 
 For a gray texture (``--gray-texture``, default ``gravel``) and a colour texture
-(``--colour-texture``, default ``cells``), each ``--size``² (default 256, the central crop
+(``--colour-texture``, default ``tissue``), each ``--size``² (default 256, the central crop
 of the bundled file), it runs wavetex's default schedule, optionally the paper's
 (``--paper``), and plenoptic's Portilla–Simoncelli synthesis with its documented recipe
 (``_portilla_simoncelli.py``). Each synthesis runs in its own subprocess, one at a time,
@@ -456,7 +456,7 @@ def benchmark_texture(name: str, part: str, methods: list[str], settings: Settin
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gray-texture", default="gravel", help="bundled gray texture (default: gravel)")
-    parser.add_argument("--colour-texture", default="cells", help="bundled colour texture (default: cells)")
+    parser.add_argument("--colour-texture", default="tissue", help="bundled colour texture (default: tissue)")
     parser.add_argument("--size", type=int, default=256, help="side of exemplar and syntheses (default 256)")
     parser.add_argument("--paper", action="store_true", help="also run wavetex's paper schedule (slow)")
     parser.add_argument("--no-ps", action="store_true", help="skip plenoptic's Portilla–Simoncelli")

@@ -17,15 +17,12 @@ from dataclasses import dataclass
 
 import torch
 
+from .errors import SynthesisError
 from .statistics import TextureStatistics
 
 __all__ = ["LOSS_WEIGHT", "Target", "Constraint", "Objective", "SynthesisError", "statistics_error"]
 
 LOSS_WEIGHT = 1e-6  # the paper's weight on squared differences of summed statistics
-
-
-class SynthesisError(RuntimeError):
-    """The optimisation cannot go on (for instance the loss became NaN)."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +160,10 @@ class Objective:
             bad = [b for b, loss in enumerate(losses.tolist()) if not math.isfinite(loss)]
             raise SynthesisError(
                 f"the loss became {losses[bad[0]].item()} for sample(s) {bad}: the optimisation diverged. "
-                "Try dtype='float64', another seed, or fewer scales (n_scales)"
+                "Try {}, another {}, or fewer scales ({})",
+                ("dtype", "float64"),
+                ("seed",),
+                ("n_scales",),
             )
         (grad,) = torch.autograd.grad(losses.sum(), images)
         with torch.no_grad():
