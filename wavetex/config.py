@@ -20,7 +20,9 @@ __all__ = [
 class Schedule:
     """How long to optimise: ``runs`` L-BFGS runs (fresh history each) of ``max_iter``
     iterations, stopping early once the loss decreased by less than a fraction
-    ``min_decrease`` over the last ``window`` iterations (``None``: never)."""
+    ``min_decrease`` over the last ``window`` iterations (``None``: never). With
+    ``coarse_iter`` > 0, a first stage of that many iterations synthesises at half the
+    resolution with one scale fewer, and its result, upsampled, starts the runs."""
 
     runs_gray: int
     runs_colour: int
@@ -28,8 +30,16 @@ class Schedule:
     history_size: int = 50
     min_decrease: float | None = None
     window: int = 50
+    coarse_iter: int = 0
 
     def runs(self, n_colours: int) -> int:
+        """L-BFGS runs for a gray (1) or colour (3) model.
+
+        Examples
+        --------
+        >>> SCHEDULES["paper"].runs(1), SCHEDULES["paper"].runs(3)
+        (5, 2)
+        """
         return self.runs_colour if n_colours == 3 else self.runs_gray
 
 
@@ -101,6 +111,14 @@ class SynthesisConfig:
         each ``probe_every`` iterations; the scores land in ``SynthesisResult.probe_history``.
     model : ModelConfig
         Options of the statistics.
+
+    Examples
+    --------
+    >>> config = SynthesisConfig(size=(128, 192), n_samples=2, seed=7)
+    >>> config.schedule, config.objective, config.model.n_scales
+    ('default', 'periodic', 5)
+    >>> SynthesisConfig.from_dict(config.to_dict()) == config
+    True
     """
 
     size: tuple[int, int] | None = None
