@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
-
-from dataclasses import replace
 
 from wavetex import report as wreport
 from wavetex.survey.plan import build_plan
 
 from ._common import (
+    check_folder,
     check_outputs,
+    new_folder,
     read,
     resolve_source,
     synthesis_config,
@@ -47,18 +48,20 @@ def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **
     config = synthesis_config(options)
     ladder = wreport.pinned_ladder(shifts=config.model.shifts, delta_j=config.model.delta_j)
     source = resolve_source(exemplar)
-    if not out_dir.parent.is_dir():
-        raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
+    check_folder(out_dir.parent)
     image = read(source, gray=gray)
-    out_dir.mkdir(exist_ok=True)
     targets = [out_dir / name for name in ("sweep.png", "sweep.json")]
     targets += [out_dir / f"rung_{k}.png" for k in range(len(ladder))]
-    check_outputs(targets, [source.path], force=force)
+    if out_dir.is_dir():
+        check_outputs(targets, [source.path], force=force)
     configs = [(label, replace(config, model=replace(config.model, **options))) for label, options in ladder]
     plan = build_plan({source.text: (source.path, image)}, configs, seeds=[config.seed], gray=gray)
-    done = run_plan(plan, out_dir, quiet=quiet)
-    rungs = [(label, *done[job.key]) for (label, _), job in zip(ladder, plan.jobs)]
-    content = wreport.capacity_sweep(image, out_dir, rungs=rungs, overwrite=force)
+    with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
+        done = run_plan(plan, out_dir, quiet=quiet)
+        rungs = [(label, *done[job.key]) for (label, _), job in zip(ladder, plan.jobs)]
+        content = wreport.capacity_sweep(image, out_dir, rungs=rungs, overwrite=force)
     for rung in content["rungs"]:
         click.echo(f"{rung['label']:32s} {rung['n_stats']:7d} statistics  error {rung['statistics_error']:.4f}  "
                    f"memorization index {rung['probe']['memorization_index']:.2f}  {rung['probe']['verdict']}")

@@ -78,19 +78,19 @@ def test_synth_probe_adds_the_summary_to_the_sidecar(folder):
 
 
 def test_report_writes_an_offline_index(folder):
-    result = invoke("report", "exemplar.png", "tiles", "-o", "rep", "--n-samples", "2", "--size", "64", *FAST)
+    result = invoke("report", "exemplar.png", "tissue", "-o", "rep", "--n-samples", "2", "--size", "64", *FAST)
     assert result.exit_code == 0, result.output
     page = (folder / "rep" / "index.html").read_text()
     links = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert links and all((folder / "rep" / link).is_file() for link in links)
-    assert "exemplar" in page and "tiles" in page
+    assert "exemplar" in page and "tissue" in page
     # the syntheses ran as survey jobs, one per texture and seed, on the engine
     records = [json.loads(line) for line in (folder / "rep" / "results.jsonl").read_text().splitlines()]
     assert sorted((r["texture"], r["config"]["seed"]) for r in records) == [
-        ("exemplar.png", 0), ("exemplar.png", 1), ("tiles", 0), ("tiles", 1)]
+        ("exemplar.png", 0), ("exemplar.png", 1), ("tissue", 0), ("tissue", 1)]
     assert {r["executor"]["engine"] for r in records} == {"ray"}
-    saved = json.loads((folder / "rep" / "tiles" / "report.json").read_text())
-    assert sorted(s["job"] for s in saved["samples"]) == sorted(r["key"] for r in records if r["texture"] == "tiles")
+    saved = json.loads((folder / "rep" / "tissue" / "report.json").read_text())
+    assert sorted(s["job"] for s in saved["samples"]) == sorted(r["key"] for r in records if r["texture"] == "tissue")
     again = invoke("report", "exemplar.png", "-o", "rep", *FAST)
     assert again.exit_code != 0 and "--force" in again.stderr
 

@@ -28,7 +28,7 @@ from wavetex_cli.main import cli
 ray = pytest.importorskip("ray")
 
 PLAN = """
-textures = ["gravel", "cells"]
+textures = ["gravel", "tissue"]
 seeds = [0, 1]
 sizes = ["64x64"]
 max_iter = {max_iter}
@@ -125,7 +125,7 @@ def test_survey_gives_the_images_of_one_by_one_syntheses_and_reruns_nothing(plan
     page = (out / "index.html").read_text()
     links = [link for link in page.split('"') if link.startswith(("jobs/", "figures/", "exemplars/"))]
     assert links and all((out / link).is_file() for link in links)
-    assert "/tmp" not in page and "gravel" in page and "cells" in page
+    assert "/tmp" not in page and "gravel" in page and "tissue" in page
 
     assert "gravel-probe-history.png" in page  # the probe over iterations (probe_every)
     (out / "index.html").unlink()
@@ -149,7 +149,7 @@ def test_a_job_that_raises_is_retried_then_recorded_and_the_others_finish(plan_f
     def flaky_runner(job, exemplar, folder, *, device):
         with open(attempts / job.key, "a") as file:
             file.write("x")
-        if job.texture == "cells" and job.config.seed == 1:
+        if job.texture == "tissue" and job.config.seed == 1:
             raise RuntimeError("this job always fails")
         return real_runner(job, exemplar, folder, device=device)
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._layout import channels_last
 from .lbfgs import SampleState
 from .objective import Objective
 
@@ -59,6 +60,20 @@ class Monitor:
         Per sample, the statistics error after each iteration.
     probe_history : list of dict
         One entry per checkpoint: ``{"iteration": k, "samples": [scores, ...]}``.
+
+    Examples
+    --------
+    >>> import wavetex
+    >>> from wavetex.objective import Objective, Target
+    >>> exemplar = torch.rand(1, 1, 32, 32, dtype=torch.float64)
+    >>> stats = wavetex.TextureStatistics(exemplar[0], n_scales=2)
+    >>> objective = Objective(stats, Target(stats.circular(exemplar)[0]), (1, 1, 32, 32), weight=1.0)
+    >>> monitor = Monitor(objective, total=10, time_budget=0.0)
+    >>> losses, grad = objective(exemplar.flatten(1))
+    >>> monitor([SampleState(x=exemplar.flatten())], exemplar.flatten(1), losses)
+    Traceback (most recent call last):
+    ...
+    wavetex.monitor.Stop: time budget
     """
 
     def __init__(
@@ -125,12 +140,6 @@ class Monitor:
         """Remove the progress bar."""
         if self._bar is not None:
             self._bar.close()
-
-
-def channels_last(image: torch.Tensor) -> np.ndarray:
-    """(C, H, W) tensor -> (H, W) or (H, W, 3) float64 array, as wavetex.io uses."""
-    array = image.detach().cpu().double().numpy()
-    return array[0] if array.shape[0] == 1 else np.moveaxis(array, 0, -1)
 
 
 def probe_checkpoint(step: int, images: torch.Tensor, exemplar: np.ndarray) -> dict[str, Any]:

@@ -29,10 +29,12 @@ import numpy as np
 import torch
 
 from . import _validate
-from .config import DTYPES, INITS, OBJECTIVES, SCHEDULES, Schedule, SynthesisConfig, output_size
+from .config import DTYPES, INITS, OBJECTIVES, SCHEDULES, SEED_MAX, Schedule, SynthesisConfig, output_size
+from .errors import ParameterError, SynthesisError
 from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
-from .monitor import Callback, Monitor, Stop, channels_last
-from .objective import LOSS_WEIGHT, Constraint, Objective, SynthesisError, Target, statistics_error
+from ._layout import channels_last
+from .monitor import Callback, Monitor, Stop
+from .objective import LOSS_WEIGHT, Constraint, Objective, Target, statistics_error
 from .provenance import versions
 from .representation import periodic_component
 from .result import SynthesisResult
@@ -44,6 +46,7 @@ __all__ = [
     "SynthesisConfig",
     "SynthesisResult",
     "SynthesisError",
+    "SEED_MAX",
     "synthesize",
     "optimise",
     "statistics_error",
@@ -53,29 +56,18 @@ __all__ = [
 def _resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    alternatives = (("device", "auto"), ("device", "cpu"), ("device", "cuda"))
     try:
         device = torch.device(name)
     except RuntimeError as error:
-        raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu' or 'cuda'") from error
+        raise ParameterError("device", "unknown {}; use {}, {} or {}", ("device", name), *alternatives) from error
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but no CUDA GPU is available; use device='cpu' or 'auto'")
+        raise ParameterError(
+            "device", "{} was requested but no CUDA GPU is available; use {} or {}", ("device", name), *alternatives[:2]
+        )
     if device.type not in ("cpu", "cuda"):
-        raise ValueError(f"device {name!r} is not supported; use 'auto', 'cpu' or 'cuda'")
+        raise ParameterError("device", "{} is not supported; use {}, {} or {}", ("device", name), *alternatives)
     return device
-
-
-def _exemplar_tensor(exemplar: Any) -> torch.Tensor:
-    """numpy (H, W) / (H, W, 3) as read by wavetex.io, or a tensor as for TextureStatistics."""
-    if isinstance(exemplar, np.ndarray):
-        if exemplar.ndim == 3 and exemplar.shape[-1] in (3, 4) and exemplar.shape[0] not in (1, 3):
-            exemplar = np.moveaxis(exemplar, -1, 0)
-        if not np.issubdtype(exemplar.dtype, np.floating):
-            raise TypeError(
-                f"exemplar must hold floats in [0, 1], got {exemplar.dtype}; "
-                "read files with wavetex.io.read_image or divide 8-bit data by 255"
-            )
-        exemplar = torch.from_numpy(np.ascontiguousarray(exemplar, dtype=np.float64))
-    return exemplar
 
 
 def _config_of(config: SynthesisConfig | None, options: dict[str, Any]) -> SynthesisConfig:
@@ -182,21 +174,25 @@ def synthesize(
     ((1, 32, 32), [5])
     """
     config = _config_of(config, dict(options))
-    exemplar = _validate.exemplar(_exemplar_tensor(exemplar)).to(torch.float64)  # (C, H, W)
+    exemplar = _validate.exemplar(exemplar).to(torch.float64)  # (C, H, W); numpy is channels last
     device = _resolve_device(config.device)
     if config.dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(map(repr, DTYPES))}, got {config.dtype!r}")
-    stats = TextureStatistics(exemplar, config=config.model)
+        raise ParameterError(
+            "dtype", "{} must be one of %s, got %r" % (", ".join(map(repr, DTYPES)), config.dtype), ("dtype",)
+        )
+    dtype = getattr(torch, config.dtype)
+    # fitted where and in the precision the synthesis runs: float64 on the CPU would
+    # double the memory of the largest temporaries
+    stats = TextureStatistics(exemplar.to(device=device, dtype=dtype), config=config.model)
     size = output_size(config, stats.exemplar_size)
-    _validate.image_size(size, stats.config.n_scales)
+    _validate.image_size(size, stats.config.n_scales, "output")
     config = replace(config, size=tuple(size), model=stats.config, device=str(device))
     periodic = config.objective == "periodic"
     # The image the synthesis imitates: its statistics are the target, its spectrum the
     # "spectrum" start, its histogram the output's.
     reference = periodic_component(exemplar) if periodic else exemplar
-    stats = stats.to(device=device, dtype=getattr(torch, config.dtype))
     with torch.no_grad():
-        x = reference[None].to(device=device, dtype=stats.target.dtype)
+        x = reference[None].to(device=device, dtype=dtype)
         target = Target(
             statistics=stats.circular(x)[0] if periodic else stats.target,
             colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
@@ -204,10 +200,101 @@ def synthesize(
         )
     seeds = [config.seed + k for k in range(config.n_samples)]
     start = initial_images(reference, size, seeds, config.init)
-    return optimise(
+    coarse = None
+    if _coarse_stage_fits(config, stats.exemplar_size):
+        coarse = _coarse_stage(exemplar, reference, seeds, config, progress)
+        start = upsample_periodic(torch.from_numpy(coarse.raw_images).movedim(-1, 1) if stats.n_colours == 3
+                                  else torch.from_numpy(coarse.raw_images)[:, None], size)
+        if coarse.interrupted or config.time_budget is not None:
+            # what the coarse stage left of the budget (an interrupted run: none)
+            left = 0.0 if coarse.interrupted else config.time_budget - coarse.wall_time
+            config = replace(config, time_budget=max(left, 1e-9))
+    result = optimise(
         stats, target, start, config,
         reference=channels_last(reference), exemplar=channels_last(exemplar), progress=progress, callback=callback,
     )
+    if coarse is None:
+        return result
+    record = {"size": list(coarse.config.size), "n_scales": coarse.config.model.n_scales,
+              "iterations": coarse.n_iterations, "evaluations": coarse.n_evaluations, "wall_time": coarse.wall_time}
+    changes: dict[str, Any] = dict(wall_time=result.wall_time + coarse.wall_time, extra={**result.extra, "coarse": record})
+    if coarse.interrupted:
+        changes.update(interrupted=True, stop_reasons=["interrupted"] * result.n_samples)
+    return replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
+
+
+def _coarse_stage_fits(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> bool:
+    """Whether the schedule's coarse stage applies: half the output and the exemplar
+    must fit a model with one scale fewer."""
+    n_scales = config.model.n_scales - 1
+    smallest = min(*config.size, *exemplar_size) // 2
+    return SCHEDULES[config.schedule].coarse_iter > 0 and n_scales >= 1 and smallest >= _validate.minimum_side(n_scales)
+
+
+def _coarse_stage(
+    exemplar: torch.Tensor, reference: torch.Tensor, seeds: list[int], config: SynthesisConfig, progress: bool
+) -> SynthesisResult:
+    """Synthesise at half the resolution with one scale fewer: the large structures at a
+    quarter of the cost per iteration, as the start of the full synthesis."""
+    device, dtype = torch.device(config.device), getattr(torch, config.dtype)
+    small_exemplar = downsample_by_two(exemplar)
+    small_reference = downsample_by_two(reference)
+    model = replace(config.model, n_scales=config.model.n_scales - 1)
+    stats = TextureStatistics(small_exemplar.to(device=device, dtype=dtype), config=model)
+    with torch.no_grad():
+        x = small_reference[None].to(device=device, dtype=dtype)
+        target = Target(
+            statistics=stats.circular(x)[0] if config.objective == "periodic" else stats.target,
+            colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
+            masked=config.objective != "periodic",
+        )
+    small_size = (config.size[0] // 2, config.size[1] // 2)
+    coarse_config = replace(
+        config, size=small_size, model=stats.config, max_iter=SCHEDULES[config.schedule].coarse_iter,
+        histogram_match=False, probe_every=None,
+    )
+    start = initial_images(small_reference, small_size, seeds, config.init)
+    return optimise(stats, target, start, coarse_config, reference=channels_last(small_reference), progress=progress)
+
+
+def downsample_by_two(image: torch.Tensor) -> torch.Tensor:
+    """Mean of each 2×2 block of (..., H, W) → (..., H // 2, W // 2); an odd last row or
+    column is dropped.
+
+    Examples
+    --------
+    >>> downsample_by_two(torch.arange(16.0).reshape(4, 4))
+    tensor([[ 2.5000,  4.5000],
+            [10.5000, 12.5000]])
+    """
+    H, W = image.shape[-2] // 2 * 2, image.shape[-1] // 2 * 2
+    blocks = image[..., :H, :W].unflatten(-1, (W // 2, 2)).unflatten(-3, (H // 2, 2))
+    return blocks.mean(dim=(-3, -1))
+
+
+def upsample_periodic(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Band-limited (Fourier) interpolation of periodic images (..., h, w) to a larger
+    size (..., H, W): the spectrum is zero-padded, so the result stays periodic.
+
+    Examples
+    --------
+    >>> x = torch.cos(2 * torch.pi * torch.arange(8.0) / 8).repeat(8, 1)
+    >>> y = upsample_periodic(x, (16, 16))
+    >>> torch.allclose(y[0], torch.cos(2 * torch.pi * torch.arange(16.0) / 16), atol=1e-6)
+    True
+    """
+    h, w = image.shape[-2:]
+    H, W = size
+    spectrum = torch.fft.fft2(image)
+    padded = spectrum.new_zeros(*image.shape[:-2], H, W)
+    rows = list(range((h + 1) // 2)) + list(range(H - h // 2, H))
+    cols = list(range((w + 1) // 2)) + list(range(W - w // 2, W))
+    source_rows = list(range((h + 1) // 2)) + list(range(h - h // 2, h))
+    source_cols = list(range((w + 1) // 2)) + list(range(w - w // 2, w))
+    padded[..., torch.tensor(rows)[:, None], torch.tensor(cols)[None, :]] = spectrum[
+        ..., torch.tensor(source_rows)[:, None], torch.tensor(source_cols)[None, :]
+    ]
+    return torch.fft.ifft2(padded).real * (H * W / (h * w))
 
 
 def optimise(

@@ -11,7 +11,7 @@ Importing this package does not import Ray.
 
 Examples
 --------
->>> plan = parse_plan({"textures": ["gravel", "cells"], "seeds": [0, 1], "sizes": ["64x64"]})
+>>> plan = parse_plan({"textures": ["gravel", "tissue"], "seeds": [0, 1], "sizes": ["64x64"]})
 >>> len(plan.jobs), plan.jobs[0].describe()
 (4, 'gravel · paper · 64x64 · default · seed 0')
 """

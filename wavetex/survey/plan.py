@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import __version__, _validate, textures
 from .. import io as wio
+from ..errors import ArgumentMessage
 from ..memorization import calibrate, default_crop_size
 from ..statistics import ModelConfig
 from ..config import DTYPES, INITS, OBJECTIVES, SCHEDULES, SynthesisConfig, output_size
@@ -239,7 +240,7 @@ def build_plan(
     """
     exemplars, pixels, jobs = [], {}, []
     for name, (path, image) in images.items():
-        _validate.exemplar(_as_tensor(image))  # flat, non-finite or out-of-range images
+        _validate.exemplar(image)  # flat, non-finite or out-of-range images
         calibrate(image)  # the probe's own size check (exemplar >= 64 pixels a side); cached
         digest = hashlib.sha256(repr(image.shape).encode() + np.ascontiguousarray(image).tobytes()).hexdigest()
         exemplar = Exemplar(name, Path(path), digest, image.shape)
@@ -307,11 +308,22 @@ def _models(table: Any) -> list[tuple[str, ModelConfig]]:
             )
         model = ModelConfig(**options)
         try:
-            _validate.model_options(model)
+            model.resolved(n_colours=1)  # checks every option
         except (TypeError, ValueError) as error:
-            raise type(error)(f"models.{name}: {error}") from None
+            raise (TypeError if isinstance(error, TypeError) else ValueError)(
+                f"models.{name}: {_as_written_in_a_plan(error)}") from None
         models.append((name, model))
     return models
+
+
+def _toml_spelling(name: str, *value: Any) -> str:
+    """An option as a plan writes it: ``n_scales = 3``, ``shifts = "none"``."""
+    return name if not value else f"{name} = {json.dumps(value[0])}"
+
+
+def _as_written_in_a_plan(error: Exception) -> str:
+    """The message of a library error with its arguments spelled as in a plan."""
+    return error.message(_toml_spelling) if isinstance(error, ArgumentMessage) else str(error)
 
 
 def _texture_path(name: str, base_dir: Path) -> Path:
@@ -328,18 +340,12 @@ def _texture_path(name: str, base_dir: Path) -> Path:
     return textures.path(name)  # ValueError listing the bundled names
 
 
-def _as_tensor(image: np.ndarray):
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(np.moveaxis(image, -1, 0) if image.ndim == 3 else image))
-
-
 def _check_size(exemplar: Exemplar, size: tuple[int, int], model: ModelConfig, model_name: str) -> None:
     try:
         _validate.image_size(exemplar.shape[:2], model.n_scales)
         _validate.image_size(size, model.n_scales)
     except ValueError as error:
-        raise ValueError(f"{exemplar.name} with models.{model_name}: {error}") from None
+        raise ValueError(f"{exemplar.name} with models.{model_name}: {_as_written_in_a_plan(error)}") from None
     crop = default_crop_size(exemplar.shape)
     if min(size) < crop:
         raise ValueError(
