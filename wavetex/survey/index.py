@@ -61,7 +61,7 @@ body {{ font-family: sans-serif; margin: 1.5em; }} table {{ border-collapse: col
 td, th {{ border-top: 1px solid #ccc; padding: 0.4em; vertical-align: top; text-align: left; font-size: 0.9em; }}
 img.thumb {{ width: 128px; height: auto; image-rendering: pixelated; }} img.figure {{ max-width: 48%; }}
 .copy {{ color: #b30000; font-weight: bold; }} .suspicious {{ color: #b36b00; font-weight: bold; }}
-.novel {{ color: #006d2c; }}
+.novel.converged {{ color: #006d2c; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>{len(records)} finished jobs from <a href="results.jsonl">results.jsonl</a>. Verdicts:
@@ -91,11 +91,7 @@ def _texture_section(out_dir: Path, texture: str, records: list[dict[str, Any]])
             f'src="jobs/{html.escape(r["key"])}/synthesis.png" alt="seed {r["config"]["seed"]}"></a>'
             for r in group
         )
-        scores = "<br>".join(
-            f"seed {r['config']['seed']}: <span class=\"{r['probe']['verdict']}\">{r['probe']['verdict']}</span>, "
-            f"error {r['metrics']['statistics_error']:.4f}, index {_num(r['probe']['memorization_index'])}, "
-            f"copy rate {_num(r['probe']['copy_rate'])}" for r in group
-        )
+        scores = "<br>".join(_seed_line(r) for r in group)
         lines.append(
             f"<tr><td>{html.escape(model)}<br>{html.escape(schedule)}<br>{width}x{height}</td>"
             f'<td><img class="thumb" src="{exemplar}" alt="exemplar"></td><td>{thumbs}</td>'
@@ -109,6 +105,20 @@ def _texture_section(out_dir: Path, texture: str, records: list[dict[str, Any]])
         f"<h2>{html.escape(texture)}</h2><table><tr><th>model, schedule, size</th><th>exemplar</th>"
         f"<th>syntheses (seeds)</th><th>per seed</th><th>diversity across seeds</th></tr>{''.join(lines)}</table>"
         f"<div>{images}</div>"
+    )
+
+
+def _seed_line(record: dict[str, Any]) -> str:
+    """Verdict, scores and fidelity of one job; a verdict shows green only for a
+    synthesis that converged (an unconverged one is no success, whatever its verdict)."""
+    verdict = record["probe"]["verdict"]
+    converged = record["fidelity"]["converged"]
+    state = "converged" if converged else f"NOT converged ({html.escape(record['fidelity']['stop_reason'])})"
+    return (
+        f"seed {record['config']['seed']}: <span class=\"{verdict}{' converged' if converged else ''}\">{verdict}"
+        f"</span>, statistics error {record['metrics']['statistics_error']:.4f} after "
+        f"{record['metrics']['iterations']} iterations, {state}; memorization index "
+        f"{_num(record['probe']['memorization_index'])}, copy rate {_num(record['probe']['copy_rate'])}"
     )
 
 
