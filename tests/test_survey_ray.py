@@ -23,6 +23,7 @@ from click.testing import CliRunner
 import wavetex
 from wavetex.io import read_image
 from wavetex.survey import engine, read_plan, read_results
+from wavetex_cli import _common
 from wavetex_cli.main import cli
 
 ray = pytest.importorskip("ray")
@@ -154,10 +155,12 @@ def test_a_job_that_raises_is_retried_then_recorded_and_the_others_finish(plan_f
         return real_runner(job, exemplar, folder, device=device)
 
     monkeypatch.setattr(engine, "run_job", flaky_runner)
+    monkeypatch.setattr(_common, "_stderr_is_terminal", lambda: True)  # the progress bar is drawn
     out = tmp_path / "out"
     result = invoke("survey", plan_file, "-o", out, "--workers", "2", "--retries", "1")
     assert result.exit_code == 1, result.output
     assert "1 job(s) failed" in result.stderr and "3 jobs run" in result.stdout
+    assert "jobs: 100%" in result.stderr and "done 3, skipped 0, failed 1" in result.stderr
     failed = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
     assert len(failed) == 1 and "this job always fails" in failed[0]["error"] and failed[0]["attempts"] == 2
     assert (attempts / failed[0]["key"]).read_text() == "xx"  # one retry
@@ -249,6 +252,7 @@ def test_plan_on_a_two_node_cluster_gives_the_same_results(plan_file, tmp_path, 
     run = subprocess.run([str(WAVETEX_BIN), "survey", str(plan_file), "-o", str(out), "--address", address, "-q"],
                          env=env, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr
+    assert "jobs" not in run.stderr and "[1/4]" not in run.stderr  # --quiet: no progress
     records = read_results(out)
     nodes = {r["executor"]["node_id"] for r in records}
     assert len(records) == 4 and len(nodes) == 2  # both nodes ran jobs, and their ids are recorded
