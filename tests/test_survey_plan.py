@@ -69,6 +69,10 @@ def test_key_changes_with_pixels_configuration_and_version(plan_dir, monkeypatch
     assert wplan.job_key(exemplar, replace(job.config, max_iter=4), gray=False, model=job.model) != job.key
     assert wplan.job_key(exemplar, job.config, gray=True, model=job.model) != job.key
     assert wplan.job_key(replace(exemplar, sha256="0" * 64), job.config, gray=False, model=job.model) != job.key
+    with monkeypatch.context() as patch:  # a schedule redefined under the same name
+        schedule = wplan.SCHEDULES[job.config.schedule]
+        patch.setitem(wplan.SCHEDULES, job.config.schedule, replace(schedule, coarse_iter=schedule.coarse_iter + 1))
+        assert wplan.job_key(exemplar, job.config, gray=False, model=job.model) != job.key
     monkeypatch.setattr(wplan, "__version__", __version__ + ".post1")
     assert wplan.job_key(exemplar, job.config, gray=False, model=job.model) != job.key
     # one changed pixel: a new exemplar digest

@@ -342,12 +342,13 @@ def optimise(
     objective = Objective(statistics, target, start.shape, LOSS_WEIGHT * (height * width) ** 2, constraint)
 
     schedule = SCHEDULES[config.schedule]
+    per_run = schedule.iterations(statistics.n_colours)
     run_options = LBFGSOptions(
-        max_iter=schedule.max_iter, history_size=schedule.history_size, max_eval=schedule.max_iter * 5 // 4
+        max_iter=per_run, history_size=schedule.history_size, max_eval=per_run * 5 // 4
     )
     n_runs = schedule.runs(statistics.n_colours)
-    cap = config.max_iter if config.max_iter is not None else n_runs * schedule.max_iter
-    n_runs = max(n_runs, math.ceil(cap / schedule.max_iter))  # a larger cap adds runs
+    cap = config.max_iter if config.max_iter is not None else n_runs * per_run
+    n_runs = max(n_runs, math.ceil(cap / per_run))  # a larger cap adds runs
     stop = _plateau(schedule) if schedule.min_decrease else None
 
     def runs(state: SampleState):

@@ -129,8 +129,11 @@ class Plan:
 
 def job_key(exemplar: Exemplar, config: SynthesisConfig, *, gray: bool, model: str) -> str:
     """Readable prefix + 16 hex digits of SHA-256 over the pixels' digest, the whole
-    configuration and the wavetex version."""
-    content = {"exemplar_sha256": exemplar.sha256, "config": config.to_dict(), "gray": gray, "wavetex": __version__}
+    configuration (the named schedule's definition included) and the wavetex version."""
+    content = {
+        "exemplar_sha256": exemplar.sha256, "config": config.to_dict(),
+        "schedule": dataclasses.asdict(SCHEDULES[config.schedule]), "gray": gray, "wavetex": __version__,
+    }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
     height, width = config.size
     label = _UNSAFE.sub("_", model)
