@@ -18,7 +18,7 @@ import numpy as np
 from wavetex import ModelConfig, SynthesisConfig, textures
 from wavetex import io as wio
 from wavetex.statistics import SHIFT_MODES
-from wavetex.synthesis import DTYPES, INITS, SCHEDULES
+from wavetex.config import DTYPES, INITS, OBJECTIVES, SCHEDULES
 
 MODEL_DEFAULTS = ModelConfig()
 DEFAULTS = SynthesisConfig()
@@ -100,6 +100,9 @@ def synthesis_options(command: Callable) -> Callable:
                      help="Starting images: noise with the input's mean and spread, or noise with its spectrum."),
         click.option("--histogram-match/--no-histogram-match", default=DEFAULTS.histogram_match, show_default=True,
                      help="Match each channel's histogram to the input's at the end."),
+        click.option("--objective", type=click.Choice(list(OBJECTIVES)), default=DEFAULTS.objective, show_default=True,
+                     help="periodic: seam-free, tileable output that ignores the jumps between the input's "
+                          "opposite borders; paper: the authors' loss, border masks on both images."),
         model_options,
     ]
     for option in reversed(options):

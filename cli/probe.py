@@ -9,7 +9,7 @@ import click
 import wavetex
 from wavetex import io as wio
 from wavetex.report import probe_figure
-from wavetex.synthesis import versions
+from wavetex.provenance import versions
 
 from ._common import check_outputs, probe_line, read, resolve_source
 from ._errors import library_errors

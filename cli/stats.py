@@ -13,7 +13,7 @@ import torch
 from wavetex import TextureStatistics
 from wavetex import io as wio
 from wavetex.statistics import BLOCKS
-from wavetex.synthesis import versions
+from wavetex.provenance import versions
 
 from ._common import check_outputs, model_options, pop_model_config, read, resolve_source
 from ._errors import library_errors

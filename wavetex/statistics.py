@@ -416,7 +416,6 @@ class TextureStatistics(torch.nn.Module):
             haar_std = (haar[0] - haar[0].mean((-2, -1), keepdim=True)).pow(2).mean((-2, -1)).sqrt()
             self.register_buffer("haar_std", haar_std[..., None, None].clone())
             self.register_buffer("target", self.forward(x)[0].clone())
-            self.register_buffer("target_circular", self._statistics(x, "interior")[0].clone())
             self.register_buffer(
                 "target_colour_correlation",
                 colour_correlation(x)[0].clone() if self.n_colours == 3 else torch.zeros(0),
@@ -449,9 +448,9 @@ class TextureStatistics(torch.nn.Module):
         """Statistics without border masks, for periodic images such as syntheses.
 
         Same standardisation and order as :meth:`forward`; equal to it when the model's
-        masks are off. Compare with :attr:`target_circular`, the exemplar's statistics
-        estimated from its interior only: a synthesis that matches them is seamless
-        when tiled.
+        masks are off. A synthesis matches them to the circular statistics of the
+        exemplar's periodic component (:func:`~wavetex.representation.periodic_component`),
+        which has no seam between opposite borders: the synthesis tiles without one.
         """
         x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
         values = self._statistics(x, "circular")
@@ -469,8 +468,8 @@ class TextureStatistics(torch.nn.Module):
     ) -> "TextureStatistics":
         """Statistics fitted to the known pixels of an image only (masked statistics).
 
-        The standardisation is fitted on the known pixels, and :attr:`target` and
-        :attr:`target_circular` are the circular statistics estimated from them
+        The standardisation is fitted on the known pixels, and :attr:`target` holds the
+        circular statistics estimated from them
         (:meth:`known_region`): each channel of scale j is kept only where its filter's
         support (:func:`~wavetex.representation.support_widths`) holds known pixels
         only, and each sum is divided by the number of (u + τ, u) pairs kept in both
@@ -596,7 +595,6 @@ class TextureStatistics(torch.nn.Module):
             self.haar_std = haar_spread.to(self.haar_std).clone()
             values = self._statistics_within(x, masks)[0].clone()
             self.target = values
-            self.target_circular = values.clone()
 
     def _statistics_within(self, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """(B, n_stats) circular statistics of (B, C, M, N) images estimated from the

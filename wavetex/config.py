@@ -1,0 +1,148 @@
+"""Configuration of a synthesis: schedules, options and their checks.
+
+One source of truth for every default; the command line reads them from here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .statistics import ModelConfig
+
+__all__ = ["Schedule", "SCHEDULES", "SynthesisConfig", "INITS", "DTYPES", "OBJECTIVES", "output_size"]
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long to optimise: ``runs`` L-BFGS runs (fresh history each) of ``max_iter``
+    iterations, stopping early once the loss decreased by less than a fraction
+    ``min_decrease`` over the last ``window`` iterations (``None``: never)."""
+
+    runs_gray: int
+    runs_colour: int
+    max_iter: int
+    history_size: int = 50
+    min_decrease: float | None = None
+    window: int = 50
+
+    def runs(self, n_colours: int) -> int:
+        return self.runs_colour if n_colours == 3 else self.runs_gray
+
+
+SCHEDULES: dict[str, Schedule] = {
+    # The paper: 5 runs of 500 iterations for gray, 2 for colour (alpha-model.md §4).
+    "paper": Schedule(runs_gray=5, runs_colour=2, max_iter=500),
+    # Chosen by measurement (benchmarks/bench_synthesis.py, 256² gravel, 2 threads): the
+    # paper's 2500 iterations reach a statistics error of 0.0091 in about 19 minutes;
+    # 1.25× that (0.0114) is reached after ~190 iterations, 0.0105 after ~300. One run of
+    # at most 300 iterations, stopped earlier when the loss falls by less than 5 % over
+    # 50 iterations.
+    "default": Schedule(runs_gray=1, runs_colour=1, max_iter=300, min_decrease=0.05, window=50),
+}
+
+INITS = ("noise", "spectrum")
+DTYPES = ("float32", "float64")
+#: What the synthesis matches (see :class:`SynthesisConfig`).
+OBJECTIVES = {
+    "periodic": "circular statistics of the synthesis against those of the exemplar's periodic component",
+    "paper": "the paper's loss: masked statistics of the synthesis against the masked exemplar's",
+}
+
+
+@dataclass(frozen=True)
+class SynthesisConfig:
+    """Everything that determines a synthesis (with the exemplar and the versions).
+
+    Parameters
+    ----------
+    size : (int, int) or None
+        Output (height, width); None for the exemplar's size.
+    n_samples : int
+        Independent syntheses, optimised together as a batch.
+    seed : int
+        Sample k starts from noise drawn (on the CPU) with seed ``seed + k``.
+    schedule : str
+        A name of :data:`SCHEDULES`: ``"default"`` (fast) or ``"paper"``.
+    max_iter : int or None
+        Cap on L-BFGS iterations per sample, all runs together.
+    time_budget : float or None
+        Wall-time budget in seconds; the best images so far are returned when spent.
+    init : str
+        ``"noise"``: Gaussian noise with the exemplar's per-channel mean and std (the
+        paper); ``"spectrum"``: noise with the exemplar's power spectrum.
+    device : str
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    dtype : str
+        ``"float32"`` or ``"float64"``.
+    histogram_match : bool
+        Match each channel's histogram to the exemplar's afterwards, as the paper does
+        (with the periodic objective, to its periodic component's: the image the
+        statistics came from).
+    objective : str
+        ``"periodic"`` (default): the synthesis is periodic and tiles without a seam;
+        its circular statistics match those of the exemplar's periodic component
+        (:func:`wavetex.representation.periodic_component`), so the jumps between the
+        exemplar's opposite borders — uneven light, strong structure — are not
+        reproduced as straight edges and bands. ``"paper"``: the authors' loss, the
+        border-masked statistics of both images (the synthesis keeps an unconstrained
+        band along its borders, a seam when tiled).
+    probe_every : int or None
+        Run the memorization probe (:func:`wavetex.memorization.probe`) on every sample
+        each ``probe_every`` iterations; the scores land in ``SynthesisResult.probe_history``.
+    model : ModelConfig
+        Options of the statistics.
+    """
+
+    size: tuple[int, int] | None = None
+    n_samples: int = 1
+    seed: int = 0
+    schedule: str = "default"
+    max_iter: int | None = None
+    time_budget: float | None = None
+    init: str = "noise"
+    device: str = "auto"
+    dtype: str = "float32"
+    histogram_match: bool = True
+    objective: str = "periodic"
+    probe_every: int | None = None
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["size"] = list(self.size) if self.size is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SynthesisConfig":
+        data = dict(data)
+        data["model"] = ModelConfig(**data["model"])
+        data["size"] = tuple(data["size"]) if data.get("size") is not None else None
+        return cls(**data)
+
+
+def output_size(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> tuple[int, int]:
+    """Check the options of ``config`` and return the output (height, width)."""
+    if config.schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {config.schedule!r}")
+    if config.objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {config.objective!r}")
+    if config.init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {config.init!r}")
+    optional = tuple(name for name in ("max_iter", "probe_every") if getattr(config, name) is not None)
+    for name in ("n_samples",) + optional:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {config.seed!r}")
+    if config.time_budget is not None and not config.time_budget > 0:
+        raise ValueError(f"time_budget must be a positive number of seconds, got {config.time_budget!r}")
+    size = tuple(config.size) if config.size is not None else exemplar_size
+    if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in size):
+        raise ValueError(f"size must be (height, width) in pixels, got {config.size!r}")
+    if max(size) > 8192:
+        raise ValueError(
+            f"size {size[1]} wide × {size[0]} high is too large (at most 8192 per side); ask for a smaller size"
+        )
+    return size
