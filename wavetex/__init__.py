@@ -10,7 +10,8 @@ __version__ = "0.1.0"
 from .statistics import ModelConfig, StatisticsIndex, TextureStatistics, shift_set  # noqa: E402
 from .synthesis import SynthesisConfig, SynthesisError, SynthesisResult, synthesize  # noqa: E402
 from .memorization import MemorizationReport, probe  # noqa: E402
-from . import io, memorization  # noqa: E402
+from .constrained import extend, inpaint, make_tileable  # noqa: E402
+from . import io, masks, memorization  # noqa: E402
 
 __all__ = [
     "ModelConfig",
@@ -21,9 +22,13 @@ __all__ = [
     "SynthesisError",
     "SynthesisResult",
     "synthesize",
+    "inpaint",
+    "extend",
+    "make_tileable",
     "MemorizationReport",
     "probe",
     "io",
+    "masks",
     "memorization",
     "__version__",
 ]

@@ -39,11 +39,19 @@ class Target:
     masked : bool
         Compare the synthesis's statistics with the border masks (the paper's loss)
         instead of its circular statistics.
+    region : torch.Tensor, shape (K, J + 1, H, W), optional
+        Compare the statistics estimated inside each of these K sets of masks
+        (:meth:`TextureStatistics.within`), concatenated; ``statistics`` then holds the
+        K targets one after the other. For a constrained synthesis: the responses that
+        reach the unknown pixels (so that a small fill is not diluted by the known
+        pixels), and those that straddle the boundary (so that a fill cannot match on
+        average with a smooth interior and a sharp edge).
     """
 
     statistics: torch.Tensor
     colour_correlation: torch.Tensor | None = None
     masked: bool = False
+    region: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +142,10 @@ class Objective:
     def measure(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Statistics (B, n_stats) and losses (B,) of images, as the target compares them."""
         stats = self.statistics
-        values = stats(images) if self.target.masked else stats.circular(images)
+        if self.target.region is not None:
+            values = torch.cat([stats.within(images, masks) for masks in self.target.region], dim=1)
+        else:
+            values = stats(images) if self.target.masked else stats.circular(images)
         losses = self.weight * (values - self.target.statistics).pow(2).sum(dim=1)
         if self.target.colour_correlation is not None:
             difference = stats.colour_correlation(images) - self.target.colour_correlation

@@ -18,6 +18,7 @@ __all__ = [
     "support_widths",
     "erode",
     "known_region_masks",
+    "reach_masks",
     "wavelet_transform",
     "generalized_rectifier",
     "phase_angles",
@@ -137,6 +138,35 @@ def known_region_masks(
     widths = support_widths(n_scales) + [1]
     masks = torch.stack([erode(known, w, periodic=periodic) for w in widths])
     return masks.to(dtype=dtype, device=device)
+
+
+def reach_masks(
+    unknown: torch.Tensor, n_scales: int, *, dtype: torch.dtype = torch.float32, device=None
+) -> torch.Tensor:
+    """Where each channel's response reaches an unknown pixel (periodic image).
+
+    The responses that a fill changes: statistics estimated inside these masks are
+    those of the fill and of its surroundings, undiluted by the rest of the image.
+
+    Parameters
+    ----------
+    unknown : torch.Tensor, shape (M, N), bool
+    n_scales : int
+
+    Returns
+    -------
+    torch.Tensor, shape (J + 1, M, N)
+        m_j, j < J: ``unknown`` dilated by :func:`support_widths` ``[j]``; m_J: by 1
+        pixel (Haar). The complement of :func:`known_region_masks` of the known pixels.
+
+    Examples
+    --------
+    >>> unknown = torch.zeros(32, 32, dtype=torch.bool); unknown[10:12, 10:12] = True
+    >>> reach_masks(unknown, 2).sum((1, 2)).tolist()
+    [36.0, 100.0, 16.0]
+    """
+    known = ~unknown.to(device="cpu", dtype=torch.bool)
+    return 1 - known_region_masks(known, n_scales, periodic=True, dtype=dtype, device=device)
 
 
 def periodic_component(x: torch.Tensor) -> torch.Tensor:

@@ -520,6 +520,22 @@ class TextureStatistics(torch.nn.Module):
         values = self._statistics_within(x, masks)
         return values if batched else values[0]
 
+    def within(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """Circular statistics estimated from the pixels inside per-scale masks.
+
+        ``masks`` (J + 1, H, W) of 0/1: m_j for the wavelets of scale j (m_{J-1} for the
+        low-pass), m_J for the Haar terms, as made by
+        :func:`~wavetex.representation.known_region_masks` or
+        :func:`~wavetex.representation.reach_masks`. Responses outside are dropped and
+        each sum is divided by the number of (u + τ, u) pairs kept in both factors.
+        """
+        x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
+        J = self.config.n_scales
+        if tuple(masks.shape) != (J + 1, *x.shape[-2:]):
+            raise ValueError(f"masks must have shape {(J + 1, *x.shape[-2:])}, got {tuple(masks.shape)}")
+        values = self._statistics_within(x, masks.to(device=x.device, dtype=x.dtype))
+        return values if batched else values[0]
+
     def colour_correlation(self, images: torch.Tensor) -> torch.Tensor:
         """The 3×3 colour correlation matrix C(x) of each image (colour models only)."""
         if self.n_colours != 3:
