@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import numpy as np
 
 from wavetex import ModelConfig, SynthesisConfig, textures
 from wavetex import io as wio
-from wavetex.statistics import SHIFT_MODES
+from wavetex._validate import _MAX_ORIENTATIONS, _MAX_PHASES, _MAX_SCALES
 from wavetex.config import DTYPES, INITS, OBJECTIVES, SCHEDULES
+from wavetex.statistics import SHIFT_MODES
 
 MODEL_DEFAULTS = ModelConfig()
 DEFAULTS = SynthesisConfig()
@@ -36,19 +38,19 @@ def model_options(command: Callable) -> Callable:
     """
     options = [
         click.option(
-            "--n-scales", "n_scales", type=int, default=MODEL_DEFAULTS.n_scales, show_default=True,
+            "--n-scales", "n_scales", type=click.IntRange(1, _MAX_SCALES), default=MODEL_DEFAULTS.n_scales, show_default=True,
             metavar="J", help="Number of wavelet scales J; image sides need at least 2^(J+1) pixels.",
         ),
         click.option(
-            "--n-orientations", "n_orientations", type=int, default=MODEL_DEFAULTS.n_orientations,
+            "--n-orientations", "n_orientations", type=click.IntRange(1, _MAX_ORIENTATIONS), default=MODEL_DEFAULTS.n_orientations,
             show_default=True, metavar="L", help="Number of wavelet orientations L.",
         ),
         click.option(
-            "--n-phases", "n_phases", type=int, default=MODEL_DEFAULTS.n_phases, show_default=True,
+            "--n-phases", "n_phases", type=click.IntRange(1, _MAX_PHASES), default=MODEL_DEFAULTS.n_phases, show_default=True,
             metavar="A", help="Number of rectifier phases A.",
         ),
         click.option(
-            "--delta-j", "delta_j", type=int, default=MODEL_DEFAULTS.delta_j, metavar="N",
+            "--delta-j", "delta_j", type=click.IntRange(0, _MAX_SCALES), default=MODEL_DEFAULTS.delta_j, metavar="N",
             help="Largest scale gap of the covariances  [default: the paper's, 2 for gray, 4 for colour]",
         ),
         click.option(
@@ -70,6 +72,31 @@ def model_options(command: Callable) -> Callable:
 def pop_model_config(options: dict[str, Any]) -> ModelConfig:
     """Remove the model options from a command's keyword arguments; return the config."""
     return ModelConfig(**{name: options.pop(name) for name in _MODEL_FIELDS})
+
+
+# ------------------------------------------------------------------ threads and progress
+
+
+def _set_threads(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    if value is not None:
+        import torch
+
+        torch.set_num_threads(value)
+
+
+threads_option = click.option(
+    "--threads", type=click.IntRange(min=1), default=None, expose_value=False, callback=_set_threads,
+    metavar="N", help="CPU threads for the computation.  [default: torch's choice, usually all cores]",
+)
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def show_progress(quiet: bool) -> bool:
+    """Draw progress bars only on a terminal: a log file would get every frame."""
+    return not quiet and _stderr_is_terminal()
 
 
 # ------------------------------------------------------------------ synthesis options
@@ -113,9 +140,9 @@ def _synthesis_option_list() -> list[Callable]:
                      help="Sample k starts from noise drawn with seed + k."),
         click.option("--schedule", type=click.Choice(list(SCHEDULES)), default=DEFAULTS.schedule, show_default=True,
                      help="How long to optimise: default (stops at a plateau) or paper (the paper's runs)."),
-        click.option("--max-iter", type=int, default=DEFAULTS.max_iter, metavar="N",
+        click.option("--max-iter", type=click.IntRange(min=1), default=DEFAULTS.max_iter, metavar="N",
                      help="Cap on L-BFGS iterations per sample.  [default: the schedule's]"),
-        click.option("--time-budget", type=float, default=DEFAULTS.time_budget, metavar="SECONDS",
+        click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=DEFAULTS.time_budget, metavar="SECONDS",
                      help="Stop after this many seconds and keep the best images so far.  [default: none]"),
         click.option("--device", default=DEFAULTS.device, show_default=True, metavar="auto|cpu|cuda[:N]",
                      help="Where to compute; auto uses a CUDA GPU when there is one."),
@@ -128,6 +155,7 @@ def _synthesis_option_list() -> list[Callable]:
         click.option("--objective", type=click.Choice(list(OBJECTIVES)), default=DEFAULTS.objective, show_default=True,
                      help="periodic: seam-free, tileable output that ignores the jumps between the input's "
                           "opposite borders; paper: the authors' loss, border masks on both images."),
+        threads_option,
         model_options,
     ]
 

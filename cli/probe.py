@@ -25,13 +25,13 @@ def read_pair(synthesis_text: str, exemplar_text: str):
     return synthesis_source, synthesis, exemplar_source, exemplar
 
 
-@click.command()
+@click.command(short_help="Measure how much a synthesis copies its exemplar.")
 @click.argument("synthesis", metavar="SYNTHESIS")
 @click.argument("exemplar", metavar="EXEMPLAR")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for report.json and report.png (created if its parent exists).  "
               "[default: <synthesis stem>_probe]")
-@click.option("--crop-size", type=int, default=None, metavar="P",
+@click.option("--crop-size", type=click.IntRange(min=16), default=None, metavar="P",
               help="Side of the crops compared with the exemplar.  [default: a quarter of the exemplar's side]")
 @click.option("--flips", is_flag=True, help="Also search flipped and rotated copies for the global match (8× slower).")
 @click.option("--force", is_flag=True, help="Replace an existing report in the folder.")

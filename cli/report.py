@@ -8,15 +8,22 @@ import click
 
 from wavetex import report as wreport
 
-from ._common import check_outputs, read, resolve_source, synthesis_config, synthesis_options
+from ._common import (
+    check_outputs,
+    read,
+    resolve_source,
+    show_progress,
+    synthesis_config,
+    synthesis_options,
+)
 from ._errors import library_errors
 
 
-@click.command()
+@click.command(short_help="Synthesise, probe and summarise textures in one HTML page.")
 @click.argument("texture_names", metavar="TEXTURE...", nargs=-1, required=True)
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for index.html and one subfolder per texture (created if its parent exists).")
-@click.option("--n-samples", type=int, default=3, show_default=True, metavar="K",
+@click.option("--n-samples", type=click.IntRange(min=1), default=3, show_default=True, metavar="K",
               help="Syntheses per texture (their diversity is measured too).")
 @click.option("--gray", is_flag=True, help="Synthesise in gray even for colour textures.")
 @synthesis_options
@@ -50,7 +57,7 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
 
     log = None if quiet else (lambda line: click.echo(line, err=True))
     contents = [
-        wreport.texture_report(source.stem, image, out_dir, config=config, overwrite=force, progress=not quiet, log=log)
+        wreport.texture_report(source.stem, image, out_dir, config=config, overwrite=force, progress=show_progress(quiet), log=log)
         for source, image in zip(sources, images)
     ]
     index = wreport.write_index(contents, out_dir, overwrite=force)

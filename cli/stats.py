@@ -15,7 +15,7 @@ from wavetex import io as wio
 from wavetex.statistics import BLOCKS
 from wavetex.provenance import versions
 
-from ._common import check_outputs, model_options, pop_model_config, read, resolve_source
+from ._common import check_outputs, model_options, pop_model_config, read, resolve_source, threads_option
 from ._errors import library_errors
 
 
@@ -41,6 +41,7 @@ def _colours(image: np.ndarray) -> str:
 )
 @click.option("--gray", is_flag=True, help="Use gray images (mean of R, G and B) even for colour files.")
 @model_options
+@threads_option
 @click.option("--force", is_flag=True, help="Replace an existing output file (never an input).")
 @library_errors()
 def stats(input: str, output: Path | None, reference: str | None, gray: bool, force: bool, **options) -> None:

@@ -8,11 +8,18 @@ import click
 
 from wavetex import report as wreport
 
-from ._common import check_outputs, read, resolve_source, synthesis_config, synthesis_options
+from ._common import (
+    check_outputs,
+    read,
+    resolve_source,
+    show_progress,
+    synthesis_config,
+    synthesis_options,
+)
 from ._errors import library_errors
 
 
-@click.command()
+@click.command(short_help="Sweep model capacity: statistics error against copying.")
 @click.argument("exemplar", metavar="EXEMPLAR")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for sweep.png, sweep.json and one synthesis per model (created if its parent exists).")
@@ -24,24 +31,26 @@ from ._errors import library_errors
 def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **options) -> None:
     """Synthesise EXEMPLAR with models of growing capacity — spatial shifts none → same
     (j, l) → all, scale gaps Δj 0 → 2 → 4 — and plot the number of statistics against
-    the statistics error and the memorization index. The model options set the rest of
-    the model (scales, orientations, phases).
+    the statistics error and the memorization index. --shifts and --delta-j, when given,
+    pin that axis of the ladder (e.g. --shifts none sweeps only Δj); the other model
+    options set the rest of the model (scales, orientations, phases).
 
     \b
     Example:
       wavetex sweep gravel -o sweep/ --size 128
     """
     config = synthesis_config(options)
+    ladder = wreport.pinned_ladder(shifts=config.model.shifts, delta_j=config.model.delta_j)
     source = resolve_source(exemplar)
     if not out_dir.parent.is_dir():
         raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
     image = read(source, gray=gray)
     out_dir.mkdir(exist_ok=True)
     targets = [out_dir / name for name in ("sweep.png", "sweep.json")]
-    targets += [out_dir / f"rung_{k}.png" for k in range(len(wreport.CAPACITY_LADDER))]
+    targets += [out_dir / f"rung_{k}.png" for k in range(len(ladder))]
     check_outputs(targets, [source.path], force=force)
     log = None if quiet else (lambda line: click.echo(line, err=True))
-    content = wreport.capacity_sweep(image, out_dir, config=config, overwrite=force, progress=not quiet, log=log)
+    content = wreport.capacity_sweep(image, out_dir, config=config, ladder=ladder, overwrite=force, progress=show_progress(quiet), log=log)
     for rung in content["rungs"]:
         click.echo(f"{rung['label']:32s} {rung['n_stats']:7d} statistics  error {rung['statistics_error']:.4f}  "
                    f"memorization index {rung['probe']['memorization_index']:.2f}  {rung['probe']['verdict']}")

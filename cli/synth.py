@@ -19,6 +19,7 @@ from ._common import (
     probe_line,
     read,
     resolve_source,
+    show_progress,
     synthesis_config,
     synthesis_options,
 )
@@ -35,7 +36,7 @@ INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report Ctrl-C
     help="Output image; with several samples, sample k goes to <stem>_<k><suffix>. A sidecar "
     "<stem>.json and the raw floats <stem>.npy go next to it.  [default: <input stem>_synth.png]",
 )
-@click.option("--n-samples", type=int, default=DEFAULTS.n_samples, show_default=True, metavar="K",
+@click.option("--n-samples", type=click.IntRange(min=1), default=DEFAULTS.n_samples, show_default=True, metavar="K",
               help="Number of independent syntheses.")
 @click.option("--gray", is_flag=True, help="Synthesise in gray (mean of R, G and B) even for a colour input.")
 @synthesis_options
@@ -44,7 +45,7 @@ INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as shells report Ctrl-C
 @click.option("--force", is_flag=True, help="Replace existing output files (never the input).")
 @click.option("--probe", is_flag=True,
               help="Run the memorization probe on each sample; its summary goes to the sidecar and the screen.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary (the bar is drawn only on a terminal).")
 @library_errors()
 def synth(
     input: str, output: Path | None, gray: bool, bit_depth: str, force: bool, probe: bool, quiet: bool, **options
@@ -66,7 +67,7 @@ def synth(
     check_outputs(SynthesisResult.output_paths(output, config.n_samples), [source.path], force=force)
     exemplar = read(source, gray=gray)
 
-    result = synthesize(exemplar, config=config, progress=not quiet)
+    result = synthesize(exemplar, config=config, progress=show_progress(quiet))
 
     extra = {"input": source.record(), "gray": gray}
     if probe:

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from wavetex_cli import synth as synth_module
+from wavetex_cli.main import cli
 
 import wavetex
 from wavetex import SynthesisResult, TextureStatistics, textures
 from wavetex.io import read_image, write_image
-from wavetex_cli import synth as synth_module
-from wavetex_cli.main import cli
 
 FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
 
@@ -105,7 +105,46 @@ def test_default_output_name_and_summary(images):
     for fragment in ("Synthesised 1 sample of 32×32 pixels (gray)", "2 iterations", "statistics error",
                      "stopped:", "tiny_synth.png", "tiny_synth.json", "tiny_synth.npy"):
         assert fragment in summary
+    assert "synthesis" not in result.stderr and "\r" not in result.stderr  # no bar: stderr is no terminal
+
+
+def test_progress_bar_only_on_a_terminal(images, monkeypatch):
+    from wavetex_cli import _common
+
+    monkeypatch.setattr(_common, "_stderr_is_terminal", lambda: True)
+    result = invoke("synth", "tiny.png", "-o", "bar.png", "--n-scales", 3, "--max-iter", 2)
+    assert_ok(result)
     assert "synthesis" in result.stderr  # the progress bar
+
+
+def test_top_level_help_shows_each_command_in_full():
+    commands = invoke("--help").output.split("Commands:")[1]
+    assert "..." not in commands
+    for name, command in cli.commands.items():
+        assert command.get_short_help_str(limit=200) in " ".join(commands.split()), name
+
+
+def test_help_shows_ranges_and_they_are_checked_before_anything_else(images):
+    help_text = invoke("synth", "--help").output
+    assert "1<=x<=10" in help_text and "x>=1" in help_text and "x>0" in help_text
+    # The input does not exist: the range is still reported first, naming the option.
+    for flag, value in (("--n-scales", 0), ("--max-iter", 0), ("--threads", 0), ("--time-budget", 0)):
+        result = invoke("synth", "missing.png", flag, value)
+        assert result.exit_code == 2 and flag in result.stderr and "missing.png" not in result.stderr, flag
+
+
+def test_threads_sets_the_number_of_torch_threads(images):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        result = invoke("synth", "tiny.png", "-o", "t.png", "--threads", 1, *FAST)
+        assert_ok(result)
+        assert torch.get_num_threads() == 1
+        invoke("stats", "tiny.png", "-o", "t.npz", "--n-scales", 3, "--threads", 2)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_bundled_texture_as_input(images):
@@ -142,6 +181,15 @@ def test_force_replaces_outputs(images):
     (images / "out.png").write_bytes(b"old")
     assert_ok(invoke("synth", "tiny.png", "-o", "out.png", "--force", *FAST))
     assert read_image(images / "out.png").shape == (32, 32)
+
+
+def test_force_replaces_the_statistics_file(images):
+    (images / "old.npz").write_bytes(b"old")
+    refused = invoke("stats", "tiny.png", "-o", "old.npz", "--n-scales", 3)
+    assert refused.exit_code != 0 and "--force" in refused.stderr
+    assert (images / "old.npz").read_bytes() == b"old"
+    assert_ok(invoke("stats", "tiny.png", "-o", "old.npz", "--n-scales", 3, "--force"))
+    assert np.load(images / "old.npz")["values"].size > 0
 
 
 def test_bit_depth_16(images):

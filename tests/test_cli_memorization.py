@@ -6,10 +6,10 @@ import re
 import pytest
 from click.testing import CliRunner
 from skimage import data
+from wavetex_cli.main import cli
 
 from wavetex import memorization
 from wavetex.io import write_image
-from wavetex_cli.main import cli
 
 FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
 
@@ -54,7 +54,10 @@ def test_synth_probe_adds_the_summary_to_the_sidecar(folder):
     assert result.exit_code == 0, result.output
     assert "Memorization" in result.output
     sidecar = json.loads((folder / "s.json").read_text())
-    assert sidecar["extra"]["probe"][0]["verdict"] in {"novel", "suspicious", "copy"}
+    summary = sidecar["extra"]["probe"][0]
+    # Two iterations from noise copy nothing.
+    assert summary["verdict"] == "novel" and summary["copy_rate"] == 0.0
+    assert "novel (no copying detected" in result.output
 
 
 def test_report_writes_an_offline_index(folder):
@@ -84,3 +87,39 @@ def test_help_lists_every_option_of_the_new_commands():
             for opt in getattr(param, "opts", []):
                 if opt.startswith("--"):
                     assert opt in help_text, (command, opt)
+
+
+def test_sweep_honours_pinned_model_options(folder):
+    result = invoke("sweep", "exemplar.png", "-o", "one", "--shifts", "none", "--delta-j", "0", *FAST)
+    assert result.exit_code == 0, result.output
+    rungs = json.loads((folder / "one" / "sweep.json").read_text())["rungs"]
+    assert [(r["model"]["shifts"], r["model"]["delta_j"]) for r in rungs] == [("none", 0)]
+    assert not (folder / "one" / "rung_1.png").exists()
+    result = invoke("sweep", "exemplar.png", "-o", "dj", "--delta-j", "1", *FAST)
+    assert result.exit_code == 0, result.output
+    rungs = json.loads((folder / "dj" / "sweep.json").read_text())["rungs"]
+    assert {r["model"]["delta_j"] for r in rungs} == {1} and len(rungs) == 3
+
+
+def _replaced(path, run):
+    """An existing output is refused without --force and replaced with it."""
+    path.write_bytes(b"old")
+    refused = run()
+    assert refused.exit_code != 0 and "--force" in refused.stderr and path.read_bytes() == b"old"
+    forced = run("--force")
+    assert forced.exit_code == 0, forced.output
+    assert path.read_bytes() != b"old" and path.stat().st_size > 100
+
+
+def test_force_replaces_the_probe_report(folder):
+    (folder / "p").mkdir()
+    _replaced(folder / "p" / "report.json", lambda *extra: invoke("probe", "copy.png", "exemplar.png", "-o", "p", *extra))
+    assert json.loads((folder / "p" / "report.json").read_text())["report"]["verdict"] == "copy"
+
+
+def test_force_replaces_the_report_and_sweep_pages(folder):
+    (folder / "r").mkdir()
+    _replaced(folder / "r" / "index.html", lambda *extra: invoke("report", "exemplar.png", "-o", "r", *FAST, *extra))
+    (folder / "s").mkdir()
+    _replaced(folder / "s" / "sweep.json",
+              lambda *extra: invoke("sweep", "exemplar.png", "-o", "s", "--shifts", "none", "--delta-j", "0", *FAST, *extra))

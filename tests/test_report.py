@@ -50,5 +50,68 @@ def test_capacity_sweep_orders_rungs_by_size(tmp_path):
     assert all((tmp_path / r["image"]).is_file() for r in content["rungs"])
 
 
-def test_verdicts_have_words():
-    assert set(report.VERDICT_WORDS) == {"novel", "suspicious", "copy", "indeterminate", "undefined"}
+def test_verdict_words_say_what_the_probe_answers():
+    words = report.VERDICT_WORDS
+    assert words["novel"].startswith("no copying detected") and "quality" in words["novel"]
+    assert "copies" in words["copy"] and "cannot tell" in words["indeterminate"]
+    # The figure's heading uses them: a novel verdict never reads as "new texture".
+    probed = memorization.probe(memorization.phase_randomized(EXEMPLAR, seed=1), EXEMPLAR)
+    assert probed.verdict == "novel"
+    legend = dict(report.METRIC_LEGEND)
+    assert "below 0" in legend["memorization index"] and "less" in legend["memorization index"]
+    assert "not" in legend["verdict"] and "good texture" in legend["verdict"]
+
+
+def _sample(verdict, converged, shape=(32, 32)):
+    probe = {"verdict": verdict, "verdict_reason": "r", "global_match": 0.1, "copy_rate": 0.0,
+             "memorization_index": -0.5, "excess_rate": 0.0, "coherence": 0.0,
+             "synthesis_shape": [*shape, 1], "exemplar_shape": [64, 64, 1]}
+    fidelity = {"statistics_error": 0.13, "iterations": 40, "stop_reason": "iteration cap", "converged": converged}
+    return {"seed": 0, "statistics_error": 0.13, "fidelity": fidelity, "probe": probe}
+
+
+def _content(name, *samples):
+    files = {"exemplar": "exemplar.png",
+             "samples": [{"synthesis": f"synthesis_{k}.png", "probe_figure": f"probe_{k}.png"} for k in range(len(samples))]}
+    return {"texture": name, "samples": list(samples), "diversity": None, "files": files}
+
+
+def test_index_never_shows_an_unconverged_synthesis_as_a_green_success(tmp_path):
+    page = report.write_index([_content("good", _sample("novel", True)), _content("broken", _sample("novel", False))],
+                              tmp_path).read_text()
+    rows = {name: row for row in page.split("<tr")[2:] for name in ("good", "broken") if f">{name}</a>" in row}
+    assert rows["good"].startswith(' class="novel converged"')
+    assert rows["broken"].startswith(' class="novel"') and "did not converge" in rows["broken"]
+    assert "NOT converged (iteration cap)" in rows["broken"] and "statistics error 0.1300" in rows["broken"]
+    assert "tr.novel.converged .verdict { color: #006d2c; }" in page  # green only for converged rows
+    for term, _ in report.METRIC_LEGEND:
+        assert f"<dt>{term}</dt>" in page
+
+
+def test_index_links_full_size_images_and_keeps_the_pixel_scale(tmp_path):
+    page = report.write_index([_content("tex", _sample("novel", True, shape=(32, 48)))], tmp_path).read_text()
+    sizes = dict(re.findall(r'<img src="tex/(\w+)\.png" width="(\d+)"', page))
+    assert sizes == {"exemplar": "160", "synthesis_0": "120"}  # 64 -> 160 px, so 48 -> 120 px
+    assert '<a href="tex/synthesis_0.png">full size</a>' in page and 'href="tex/probe_0.png"' in page
+
+
+def test_match_boxes_wrap_across_the_periodic_edges():
+    pieces = report._wrapped_boxes(60, 62, 8, 64, 64)
+    assert sorted(pieces) == [(0, 0, 4, 6), (0, 62, 4, 2), (60, 0, 4, 6), (60, 62, 4, 2)]
+    assert sum(h * w for _, _, h, w in pieces) == 64
+    assert report._wrapped_boxes(10, 20, 8, 64, 64) == [(10, 20, 8, 8)]
+
+
+def test_pinned_ladder_fixes_the_given_axes():
+    assert report.pinned_ladder() == report.CAPACITY_LADDER
+    assert [o for _, o in report.pinned_ladder(shifts="none", delta_j=0)] == [{"shifts": "none", "delta_j": 0}]
+    assert {o["shifts"] for _, o in report.pinned_ladder(shifts="all")} == {"all"}
+    assert [o["delta_j"] for _, o in report.pinned_ladder(shifts="all")] == [0, 2, 4]
+
+
+def test_reports_record_fidelity_beside_the_verdict(tmp_path):
+    content = report.texture_report("gravel", EXEMPLAR, tmp_path, config=TINY)
+    sample = content["samples"][0]
+    assert sample["fidelity"]["iterations"] == 3 and sample["fidelity"]["converged"] is False
+    assert sample["fidelity"]["statistics_error"] == sample["statistics_error"]
+    assert json.loads((tmp_path / "gravel" / "report.json").read_text())["samples"][0]["fidelity"] == sample["fidelity"]
