@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wavetex import textures
-from wavetex.fill_probe import probe_fill
+from wavetex.memorization import probe_fill
 from wavetex.io import read_image
 
 

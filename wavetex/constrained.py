@@ -14,7 +14,7 @@ syntheses; their statistics are circular.
 * :func:`make_tileable` — a band along the borders re-synthesised, the interior kept,
   so that the image repeats without a seam.
 
-After the optimisation the fill probe (:func:`wavetex.fill_probe.probe_fill`) says, for
+After the optimisation the fill probe (:func:`wavetex.memorization.probe_fill`) says, for
 each sample, whether the synthesised pixels reproduce a piece of the known ones; its
 summary is in ``result.extra["fill_probe"]`` and so in the sidecar.
 """
@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from . import _validate
-from .fill_probe import probe_fill
+from .memorization import probe_fill
 from .masks import ANCHORS, border_band, check_mask, placement
 from .monitor import Callback, channels_last
 from .objective import Constraint, Target

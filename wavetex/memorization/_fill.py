@@ -1,4 +1,4 @@
-"""The memorization probe on a fill: does the synthesised region copy the known pixels?
+"""The probe on a fill: does the synthesised region copy the known pixels?
 
 After :func:`wavetex.inpaint`, :func:`wavetex.extend` or :func:`wavetex.make_tileable`
 the unknown pixels were synthesised to have the statistics of the known ones. A fill
@@ -12,8 +12,9 @@ did, with the measures of :mod:`wavetex.memorization` restricted to the two regi
   leave-one-out (windows overlapping the crop excluded): how similar two genuinely
   different pieces of the known region are;
 * **copy rate**, **excess rate**, **memorization index** and **coherence** as in
-  :func:`wavetex.memorization.probe`, and a verdict by the same rules (there is no
-  global match: the image contains the known pixels themselves).
+  :func:`wavetex.memorization.probe`, and a verdict by the same rules and thresholds
+  (:class:`VerdictThresholds`; there is no global match: the image contains the known
+  pixels themselves).
 
 Examples
 --------
@@ -38,24 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from .memorization import (
-    COPY_RATE_THRESHOLD,
-    MIN_COPY_THRESHOLD,
-    MIN_CROP_SIZE,
-    SUSPICIOUS_COHERENCE,
-    SUSPICIOUS_EXCESS_RATE,
-    _as_image,
-    _circular_box_sum,
-    _coherence,
-    _crop_grid,
-    _is_flat,
-    _PeriodicTarget,
-    _plain,
-    _read_only,
-    _statistic,
-    _window_normalized_maps,
-    INDETERMINATE_HELDOUT_Q95,
-)
+from ._arrays import MIN_CROP_SIZE, _as_image, _is_flat, _plain, _read_only, _statistic
+from ._ncc import _circular_box_sum, _PeriodicTarget, _window_normalized_maps
+from ._probe import _coherence, _crop_grid
+from ._verdict import THRESHOLDS, VerdictThresholds
 
 __all__ = ["FillReport", "probe_fill", "default_fill_crop_size"]
 
@@ -223,9 +210,10 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> Fil
     FillReport
         The verdict is the first rule that applies: ``"undefined"`` (fill or known
         region flat, no fill crop, or more than half the fill crops flat);
-        ``"indeterminate"`` (``heldout_q95 >= 0.98``); ``"copy"`` (``copy_rate >=
+        ``"indeterminate"`` (``heldout_q95 >= 0.95``); ``"copy"`` (``copy_rate >=
         0.25``); ``"suspicious"`` (``copy_rate > 0``, ``excess_rate >= 0.5`` or
-        ``coherence >= 0.25``); ``"novel"``.
+        ``coherence >= 0.25``); ``"novel"`` -- the thresholds of
+        :class:`VerdictThresholds`.
     """
     array = _as_image(image, "image")
     unknown = np.asarray(unknown)
@@ -265,7 +253,7 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> Fil
         matches, match_positions = np.full(len(positions), np.nan), np.zeros((len(positions), 2), dtype=np.int64)
     valid = np.isfinite(matches)
     n_valid = int(valid.sum())
-    copy_threshold = max(MIN_COPY_THRESHOLD, (1 + heldout_q95) / 2) if math.isfinite(heldout_q95) else MIN_COPY_THRESHOLD
+    copy_threshold = THRESHOLDS.crop_copy_cut(heldout_q95)
     copy_rate = float((matches[valid] >= copy_threshold).mean()) if n_valid else math.nan
     excess_rate = float((matches[valid] > heldout_q95).mean()) if n_valid and math.isfinite(heldout_q95) else math.nan
     median = _statistic(matches, 0.5)
@@ -290,6 +278,7 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> Fil
         copy_threshold=copy_threshold,
         excess_rate=excess_rate,
         coherence=coherence,
+        thresholds=THRESHOLDS,
     )
     return FillReport(
         verdict=verdict,
@@ -328,7 +317,9 @@ def _verdict(
     copy_threshold: float,
     excess_rate: float,
     coherence: float,
+    thresholds: VerdictThresholds,
 ) -> tuple[str, str]:
+    t = thresholds
     if fill_flat or known_flat:
         return "undefined", f"the {'fill' if fill_flat else 'known region'} is flat, so similarity cannot be measured"
     if n_crops == 0:
@@ -337,20 +328,20 @@ def _verdict(
         )
     if n_flat * 2 > n_crops:
         return "undefined", f"{n_flat} of the {n_crops} fill crops are flat (more than half)"
-    if math.isfinite(heldout_q95) and heldout_q95 >= INDETERMINATE_HELDOUT_Q95:
+    if math.isfinite(heldout_q95) and heldout_q95 >= t.indeterminate_heldout_q95:
         return "indeterminate", (
             f"the known region repeats itself almost exactly at crop size {crop_size} (held-out 95th "
             f"percentile NCC {heldout_q95:.3f}), so copying cannot be told from faithful synthesis"
         )
     share = f"{100 * copy_rate:.0f}% of the fill's crops reproduce a known piece (NCC >= {copy_threshold:.3f})"
-    if copy_rate >= COPY_RATE_THRESHOLD:
+    if copy_rate >= t.copy_rate:
         return "copy", f"the fill copies the known region: {share}"
     reasons = []
     if copy_rate > 0:
         reasons.append(share)
-    if math.isfinite(excess_rate) and excess_rate >= SUSPICIOUS_EXCESS_RATE:
+    if math.isfinite(excess_rate) and excess_rate >= t.suspicious_excess_rate:
         reasons.append(f"{100 * excess_rate:.0f}% of its crops match better than 95% of the known pieces match each other")
-    if math.isfinite(coherence) and coherence >= SUSPICIOUS_COHERENCE:
+    if math.isfinite(coherence) and coherence >= t.suspicious_coherence:
         reasons.append(f"{100 * coherence:.0f}% of its crops come from the same place as a neighbouring crop")
     if reasons:
         return "suspicious", "the fill may copy parts of the known region: " + "; ".join(reasons)
