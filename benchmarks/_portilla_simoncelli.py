@@ -4,6 +4,14 @@ Reference point for the synthesis benchmarks: ``portilla_simoncelli_synthesis(im
 synthesises a texture from a gray exemplar with plenoptic's ``PortillaSimoncelli`` model,
 exactly as plenoptic (2.x, tested with 2.1.1) documents PS texture-metamer synthesis.
 
+Colour: plenoptic's model has no colour statistics. It takes (batch, channel, H, W)
+images and computes every statistic "independently for each batch and channel"
+(``PortillaSimoncelli.forward``); there are no cross-channel terms (the colour extension
+of Portilla & Simoncelli's original code is not in plenoptic). A colour exemplar is
+therefore synthesised as a (1, 3, H, W) image with the same recipe: three independent
+gray PS syntheses in one optimisation, whose colours are matched channel by channel
+only. ``recipe`` says so.
+
 Where the recipe comes from
 ---------------------------
 plenoptic user guide, "Using the Portilla-Simoncelli model in plenoptic"
@@ -117,7 +125,8 @@ def portilla_simoncelli_synthesis(
     Parameters
     ----------
     image
-        Gray exemplar, shape (H, W), float in [0, 1]; H and W divisible by 16.
+        Exemplar, shape (H, W) gray or (H, W, 3) colour (per-channel statistics, see the
+        module docstring), float in [0, 1]; H and W divisible by 16.
     seed
         Seed of the uniform-noise initial image (a local ``torch.Generator``; the global
         RNG is not touched).
@@ -136,8 +145,9 @@ def portilla_simoncelli_synthesis(
     dict
         ``seconds`` (wall time of ``synthesize`` alone, model construction excluded),
         ``setup_seconds`` (model + loss + Metamer + setup), ``iterations`` (outer LBFGS
-        steps done), ``converged`` (stopped by the stop criterion before ``max_iter``),
-        ``image`` ((H, W) float32 ndarray), ``n_scales``, ``loss`` (final objective:
+        steps done), ``inner_iterations`` and ``evaluations`` (LBFGS iterations and loss
+        + gradient evaluations, all steps together), ``converged`` (stopped by the stop criterion before ``max_iter``),
+        ``image`` ((H, W) or (H, W, 3) float32 ndarray), ``n_scales``, ``loss`` (final objective:
         PS loss + 0.1 * range penalty, i.e. ``met.losses[-1]``), ``loss_no_penalty``
         (final PS loss alone), ``recipe`` (settings string), ``plenoptic_version``.
     """
@@ -145,18 +155,19 @@ def portilla_simoncelli_synthesis(
     import torch
 
     image = np.asarray(image)
-    if image.ndim != 2:
-        raise ValueError(f"expected a gray (H, W) image, got shape {image.shape}")
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
+        raise ValueError(f"expected a gray (H, W) or colour (H, W, 3) image, got shape {image.shape}")
+    channels = image[None] if image.ndim == 2 else np.moveaxis(image, -1, 0)
     n_iter = DOC_MAX_ITER if max_iter is None else int(max_iter)
     if n_scales is None:
-        n_scales = _default_n_scales(image.shape)
+        n_scales = _default_n_scales(image.shape[:2])
 
     old_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(int(threads))
     try:
         t0 = time.perf_counter()
-        img = torch.as_tensor(image, dtype=torch.float32)[None, None].contiguous()
+        img = torch.as_tensor(channels, dtype=torch.float32)[None].contiguous()
         model = po.models.PortillaSimoncelli(img.shape[-2:], n_scales=n_scales)
         loss = po.loss.portilla_simoncelli_loss_factory(model, img)
         met = po.Metamer(img, model, loss_function=loss)
@@ -186,8 +197,11 @@ def portilla_simoncelli_synthesis(
         with torch.no_grad():
             final = met.metamer.detach()
             loss_no_penalty = float(loss(model(final), met.target_representation))
-        result_image = final[0, 0].cpu().numpy().astype(np.float32, copy=True)
+        final = final[0].cpu().numpy()
+        result_image = (final[0] if image.ndim == 2 else np.moveaxis(final, 0, -1)).astype(np.float32)
         iterations = len(met.losses) - 1  # losses has num_iter + 1 entries
+        optimizer = met.optimizer
+        lbfgs = optimizer.state[optimizer.param_groups[0]["params"][0]]  # torch.optim.LBFGS's running counts
         final_loss = float(met.losses[-1])
     finally:
         if threads is not None:
@@ -205,7 +219,8 @@ def portilla_simoncelli_synthesis(
         f"synthesize(max_iter={n_iter}"
         f"{'' if max_iter is None else ' [overridden; documented 100]'}, "
         f"stop_criterion={STOP_CRITERION}, stop_iters_to_check={STOP_ITERS_TO_CHECK}, "
-        "store_progress=False); image (1,1,H,W) float32; initial image "
+        f"store_progress=False); image (1,{img.shape[1]},H,W) float32"
+        f"{'' if image.ndim == 2 else ' [colour: statistics per channel, none across channels]'}; initial image "
         f"rescale(torch.rand, 0, 1) from torch.Generator seeded {int(seed)}; "
         f"threads={torch.get_num_threads() if threads is None else int(threads)}; "
         "seconds = perf_counter around synthesize() only (model/loss/Metamer/setup "
@@ -215,6 +230,8 @@ def portilla_simoncelli_synthesis(
         "seconds": seconds,
         "setup_seconds": setup_seconds,
         "iterations": iterations,
+        "inner_iterations": int(lbfgs.get("n_iter", 0)),
+        "evaluations": int(lbfgs.get("func_evals", 0)),
         "converged": converged,
         "image": result_image,
         "n_scales": n_scales,

@@ -10,7 +10,7 @@ shift), their ratio, and the peak memory (resident set growth) of each. Every
 measurement runs in a fresh subprocess, one at a time, with ``--threads`` threads
 (default 2) and flush-denormal on.
 
-Targets (issue 2, two-core CPU): ≤ 0.25 s at 256² gray, ≤ 0.07 s at 128² gray,
+Targets (the project's goals for the statistics, two-core CPU): ≤ 0.25 s at 256² gray, ≤ 0.07 s at 128² gray,
 ≤ 0.5 s at 128² colour.
 """
 

@@ -1,29 +1,64 @@
-"""Time-to-quality of wavetex syntheses, default and paper schedules, against plenoptic's PS.
+"""Synthesis benchmark: wavetex against plenoptic's Portilla–Simoncelli, judged side by side.
 
-    python benchmarks/bench_synthesis.py                       # everything (about an hour on 2 cores)
-    python benchmarks/bench_synthesis.py --parts gray --schedules default --no-ps
+    python benchmarks/bench_synthesis.py                    # gravel + tissue, 256², default + PS (~15 min on 2 cores)
+    python benchmarks/bench_synthesis.py --paper            # + the paper schedule (~40 min more)
+    python benchmarks/bench_synthesis.py --colour-texture retina --paper
+    python benchmarks/bench_synthesis.py --quick            # 64² smoke test of this script (~1 min); not a measurement
+    python benchmarks/bench_synthesis.py --markdown         # README tables from benchmarks/results/synthesis.json
 
-Exemplars: a 256² gray crop of ``skimage.data.gravel()`` (the bundled ``gravel``) and
-the bundled 256² colour texture ``cells``. For each (exemplar, schedule) it prints the wall
-time, iterations, final statistics error ‖Φ(s)−Φ(x̄)‖/‖Φ(x̄)‖, the time until the error
-first reaches 0.05 and 0.04, and the peak memory (resident-set growth); and, same run,
-same gray texture, plenoptic's Portilla–Simoncelli synthesis with its documented recipe
-(``_portilla_simoncelli.py``), with the ratio wavetex-default / PS. Each synthesis runs in
-its own subprocess, one at a time, with ``--threads`` threads. Results go to
-``benchmarks/results/synthesis.json`` and side-by-side PNGs exemplar | default | paper.
+For a gray texture (``--gray-texture``, default ``gravel``) and a colour texture
+(``--colour-texture``, default ``tissue``), each ``--size``² (default 256, the central crop
+of the bundled file), it runs wavetex's default schedule, optionally the paper's
+(``--paper``), and plenoptic's Portilla–Simoncelli synthesis with its documented recipe
+(``_portilla_simoncelli.py``). Each synthesis runs in its own subprocess, one at a time,
+with ``--threads`` threads (default 2), float32.
 
+Per synthesis it reports wall time, iterations, evaluations (loss + gradient), peak
+memory (resident-set growth during the synthesis), the statistics error of its own
+objective, and three measures the synthesis does not optimise:
+
+(a) the masked ALPHA error ``quality.masked_statistics_error``: paper model (border masks
+    on both images) fitted to the exemplar, ‖S(s) − S(x)‖ / ‖S(x)‖;
+(b) the Portilla–Simoncelli error ‖P(s) − P(x)‖ / ‖P(x)‖ with plenoptic's
+    ``PortillaSimoncelli`` model as the recipe builds it (n_scales 4 at 256², 4
+    orientations, spatial_corr_width 7), unweighted statistics;
+(c) the straight-edge ratio ``quality.straight_edge_ratio`` (about 1 is good).
+
+Images are judged as a user gets them: wavetex's histogram-matched output, PS's metamer
+clipped to [0, 1]. The natural variation is the same measures between the exemplar and
+other crops of the same source: for a photograph, the crops one crop-width away from the
+exemplar's box in the eight directions, moved inside the photograph, keeping those that
+share at most a quarter of their pixels with it (gravel: the four corners of
+``skimage.data.gravel()``); for a drawn texture, the generator with the next four seeds.
+
+Colour and PS: plenoptic's model has no colour statistics; it treats each channel as a
+gray image. The colour PS run is therefore three independent channel syntheses in one
+optimisation, and (b) for colour concatenates the per-channel statistics.
+
+Targets (issue 9) are printed as pass/fail: (a) ≤ 0.5 × the natural variation's median;
+(b) ≤ the natural variation's median; gray time wavetex-default / PS ≤ 0.5; colour default
+≤ 150 s; gray default peak memory ≤ 400 MB; default error ≤ 1.25 × paper error (with
+``--paper``). They concern 256², default settings; ``--quick`` only exercises the script.
+
+Results: ``<out>/synthesis.json`` (numbers), ``<out>/<texture>_exemplar_default_ps.png``
+(exemplar | wavetex default | PS, same pixel scale), ``<out>/raw/`` (each run's record and
+image). ``<out>`` is ``benchmarks/results`` (``benchmarks/results/quick`` with ``--quick``).
 plenoptic is a benchmark-only dependency: ``pip install plenoptic``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib.util
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,151 +66,437 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
-EXEMPLARS = {"gray": "gravel", "colour": "cells"}
 QUALITY_LEVELS = (0.05, 0.04)
+MAX_OVERLAP = 0.25  # largest share of pixels a natural-variation crop may share with the exemplar
+N_DRAWN_VARIANTS = 4
+METHODS = {"default": "wavetex default", "paper": "wavetex paper", "ps": "plenoptic PS"}
+PS_COLOUR_NOTE = (
+    "plenoptic's Portilla–Simoncelli model has no colour statistics (every channel is a gray "
+    "image to it): the colour PS run matches each channel alone, and its PS error concatenates "
+    "the per-channel statistics"
+)
 
 
-def _load_exemplar(part: str) -> np.ndarray:
-    sys.path.insert(0, str(ROOT))
+@dataclass(frozen=True)
+class Settings:
+    """What a run of the benchmark measures; ``None`` keeps the library's or recipe's default."""
+
+    size: int = 256
+    threads: int = 2
+    n_scales: int | None = None  # wavetex's J (the PS model takes the recipe's)
+    max_iter: int | None = None  # cap on wavetex's iterations
+    ps_max_iter: int | None = None  # PS outer iterations (documented: 100)
+    quick: bool = False
+
+
+QUICK = {"size": 64, "n_scales": 3, "max_iter": 8, "ps_max_iter": 2, "quick": True}
+
+
+# ---------------------------------------------------------------- exemplars
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A texture of the benchmark and its natural variation (images float64 in [0, 1])."""
+
+    name: str
+    part: str  # "gray" or "colour"
+    origin: str
+    image: np.ndarray  # (size, size) or (size, size, 3)
+    crops: tuple[np.ndarray, ...]  # other crops / draws of the same source
+    crop_origins: tuple[str, ...]
+
+
+PHOTOGRAPH = re.compile(r"skimage\.data\.(\w+)\(\)\[(\d+):(\d+), (\d+):(\d+)\]$")
+DRAWN = re.compile(r"(_generate|make_textures)\.(\w+)\(seed=(\d+)\)$")
+DRAWING_MODULES = {"_generate": ROOT / "textures" / "_generate.py", "make_textures": ROOT / "scripts" / "make_textures.py"}
+
+
+def _textures():
+    """The bundled textures module (installed as wavetex.textures, or from the checkout)."""
     try:
         from wavetex import textures
-    except ImportError:  # running from a checkout without installing: textures/ is not mapped
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location("wavetex_textures", ROOT / "textures" / "__init__.py")
-        textures = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(textures)
-    return textures.load(EXEMPLARS[part])
+    except ImportError:
+        textures = _module_from(ROOT / "textures" / "__init__.py", "wavetex_textures")
+    return textures
 
 
-def _worker(part: str, schedule: str, threads: int, out: Path) -> None:
+def _module_from(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _central(image: np.ndarray, size: int) -> np.ndarray:
+    top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
+    return image[top : top + size, left : left + size]
+
+
+def load_exemplar(name: str, size: int) -> Exemplar:
+    """The central ``size``² crop of bundled texture ``name`` and its natural variation."""
+    textures = _textures()
+    rows = {row["name"]: row for row in textures.info()}
+    if name not in rows:
+        raise SystemExit(f"unknown texture {name!r}; choose one of {', '.join(rows)}")
+    row = rows[name]
+    if not 16 <= size <= min(row["width"], row["height"]):
+        raise SystemExit(f"--size must be between 16 and {row['width']} (the bundled size), got {size}")
+    image = _central(textures.load(name), size)
+    part = "colour" if image.ndim == 3 else "gray"
+    if match := PHOTOGRAPH.match(row["origin"]):
+        crops, origins = _photograph_crops(match, size)
+    elif match := DRAWN.match(row["origin"]):
+        crops, origins = _drawn_variants(match, size)
+    else:
+        raise SystemExit(f"no natural variation for {name}: origin {row['origin']!r} is neither a skimage crop nor a drawing")
+    return Exemplar(name, part, row["origin"], image, tuple(crops), tuple(origins))
+
+
+def _photograph_crops(match: re.Match, size: int) -> tuple[list[np.ndarray], list[str]]:
+    """Crops one crop-width away in the eight directions, moved inside the photograph,
+    sharing at most ``MAX_OVERLAP`` of their pixels with the exemplar."""
+    import skimage.data
+
+    function, r0, r1, c0, c1 = match[1], *map(int, match.groups()[1:])
+    source = getattr(skimage.data, function)()
+    height, width = source.shape[:2]
+    top, left = (r0 + r1) // 2 - size // 2, (c0 + c1) // 2 - size // 2
+    boxes: list[tuple[int, int]] = []
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            box = (min(max(top + dr * size, 0), height - size), min(max(left + dc * size, 0), width - size))
+            shared = max(0, size - abs(box[0] - top)) * max(0, size - abs(box[1] - left)) / size**2
+            if (dr or dc) and shared <= MAX_OVERLAP and box not in boxes:
+                boxes.append(box)
+    if len(boxes) < 3:
+        raise SystemExit(f"skimage.data.{function}() is too small for 3 crops of {size}² beside the exemplar")
+    crops = [source[t : t + size, l : l + size] / 255.0 for t, l in boxes]
+    return crops, [f"skimage.data.{function}()[{t}:{t + size}, {l}:{l + size}]" for t, l in boxes]
+
+
+def _drawn_variants(match: re.Match, size: int) -> tuple[list[np.ndarray], list[str]]:
+    """The same drawing with the next seeds (central crops)."""
+    module = _module_from(DRAWING_MODULES[match[1]], f"drawing_{match[1]}")
+    draw, seed = getattr(module, match[2]), int(match[3])
+    seeds = range(seed + 1, seed + 1 + N_DRAWN_VARIANTS)
+    crops = [_central(draw(seed=s), size) / 255.0 for s in seeds]
+    return crops, [f"{match[1]}.{match[2]}(seed={s})" for s in seeds]
+
+
+# ---------------------------------------------------------------- syntheses (one subprocess each)
+
+
+def synthesise(exemplar: Exemplar, method: str, settings: Settings) -> tuple[np.ndarray, dict]:
+    """Run one synthesis in this process; return the image as judged and its record."""
     import torch
 
-    torch.set_num_threads(threads)
-    exemplar = _load_exemplar(part)
-    if schedule == "ps":
-        sys.path.insert(0, str(HERE))
-        from _portilla_simoncelli import portilla_simoncelli_synthesis
+    torch.set_num_threads(settings.threads)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if method == "ps":
+        image, record = _synthesise_ps(exemplar, settings)
+    else:
+        image, record = _synthesise_wavetex(exemplar, method, settings)
+    record["peak_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+    return image, record
 
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        ps = portilla_simoncelli_synthesis(exemplar, seed=0, threads=threads)
-        np.save(out.with_suffix(".npy"), ps.pop("image"))
-        ps["peak_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
-        out.write_text(json.dumps(ps, indent=2))
-        return
 
+def _synthesise_ps(exemplar: Exemplar, settings: Settings) -> tuple[np.ndarray, dict]:
+    sys.path.insert(0, str(HERE))
+    from _portilla_simoncelli import portilla_simoncelli_synthesis
+
+    record = portilla_simoncelli_synthesis(
+        exemplar.image, seed=0, threads=settings.threads, max_iter=settings.ps_max_iter
+    )
+    image = np.clip(record.pop("image"), 0, 1)
+    record.update(error=None, stop_reason="converged" if record["converged"] else "iteration limit")
+    return image, record
+
+
+def _synthesise_wavetex(exemplar: Exemplar, schedule: str, settings: Settings) -> tuple[np.ndarray, dict]:
     import wavetex
 
     stamps: list[float] = []
-    start = [0.0]
-
-    def callback(step, images, losses):
-        stamps.append(time.perf_counter() - start[0])
-
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start[0] = time.perf_counter()
-    result = wavetex.synthesize(exemplar, schedule=schedule, seed=0, callback=callback, progress=False)
+    start = time.perf_counter()
+    options = {k: v for k, v in (("n_scales", settings.n_scales), ("max_iter", settings.max_iter)) if v is not None}
+    result = wavetex.synthesize(
+        exemplar.image, schedule=schedule, seed=0, progress=False,
+        callback=lambda step, images, losses: stamps.append(time.perf_counter() - start), **options,
+    )
     errors = result.error_history[0]
     record = {
-        "texture": EXEMPLARS[part],
-        "schedule": schedule,
         "seconds": result.wall_time,
         "iterations": result.n_iterations[0],
         "evaluations": result.n_evaluations[0],
         "error": result.errors[0],
         "block_errors": result.block_errors[0],
         "stop_reason": result.stop_reasons[0],
-        "peak_mib": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024,
         "error_history": errors,
         "time_history": stamps,
+        "config": result.config.to_dict(),
         "versions": result.versions,
     }
     for level in QUALITY_LEVELS:
         hit = next((i for i, e in enumerate(errors) if e <= level), None)
         record[f"time_to_{level}"] = stamps[hit] if hit is not None and hit < len(stamps) else None
-    np.save(out.with_suffix(".npy"), result.images[0])
+    return result.images[0], record
+
+
+def _worker(texture: str, method: str, settings: Settings, out: Path) -> None:
+    """Subprocess entry: synthesise, write ``out`` (.json record) and its .npy image."""
+    image, record = synthesise(load_exemplar(texture, settings.size), method, settings)
+    np.save(out.with_suffix(".npy"), image)
     out.write_text(json.dumps(record, indent=2))
 
 
-def _run(part: str, schedule: str, threads: int) -> dict:
-    raw = RESULTS / "raw"
+def run_synthesis(texture: str, method: str, settings: Settings, out_dir: Path, reuse: bool) -> tuple[np.ndarray, dict]:
+    """One synthesis in a fresh subprocess with ``settings.threads`` threads (or its record from
+    an earlier run with the same settings when ``reuse``)."""
+    raw = out_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    out = raw / f"{part}-{schedule}.json"
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    command = [sys.executable, __file__, "--worker", part, schedule, str(out), "--threads", str(threads)]
+    out = raw / f"{texture}-{method}.json"
+    if reuse and out.exists() and json.loads(out.read_text()).get("settings") == dataclasses.asdict(settings):
+        return np.load(out.with_suffix(".npy")), json.loads(out.read_text())
+    print(f"running {texture} / {METHODS[method]} ...", file=sys.stderr, flush=True)
+    threads = str(settings.threads)
+    env = dict(os.environ, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+    command = [sys.executable, __file__, "--worker", texture, method, str(out), json.dumps(dataclasses.asdict(settings))]
     subprocess.run(command, env=env, check=True)
-    return json.loads(out.read_text())
+    record = json.loads(out.read_text())
+    record["settings"] = dataclasses.asdict(settings)
+    out.write_text(json.dumps(record, indent=2))
+    return np.load(out.with_suffix(".npy")), record
 
 
-def _side_by_side(part: str, schedules: list[str]) -> Path:
+# ---------------------------------------------------------------- judges
+
+
+class Judges:
+    """The measures the syntheses do not optimise, fitted to one exemplar."""
+
+    def __init__(self, exemplar: np.ndarray, n_scales: int | None):
+        import plenoptic as po
+        import torch
+        import wavetex
+
+        sys.path.insert(0, str(HERE))
+        from _portilla_simoncelli import _default_n_scales
+
+        self.exemplar = exemplar
+        options = {} if n_scales is None else {"n_scales": n_scales}
+        self.alpha = wavetex.TextureStatistics(self._tensor(exemplar, torch.float64), **options)
+        shape = exemplar.shape[:2]
+        self.ps_model = po.models.PortillaSimoncelli(shape, n_scales=_default_n_scales(shape))
+        self.ps_target = self._ps(exemplar)
+
+    @staticmethod
+    def _tensor(image: np.ndarray, dtype):
+        """(H, W) / (H, W, C) array -> (C, H, W) tensor."""
+        import torch
+
+        channels = image[None] if image.ndim == 2 else np.moveaxis(image, -1, 0)
+        return torch.as_tensor(np.ascontiguousarray(channels), dtype=dtype)
+
+    def _ps(self, image: np.ndarray):
+        import torch
+
+        with torch.no_grad():
+            return self.ps_model(self._tensor(image, torch.float32)[None]).flatten()
+
+    def __call__(self, image: np.ndarray) -> dict[str, float]:
+        from wavetex.quality import masked_statistics_error, straight_edge_ratio
+
+        return {
+            "alpha_masked": masked_statistics_error(self.alpha, image),
+            "ps": ((self._ps(image) - self.ps_target).norm() / self.ps_target.norm()).item(),
+            "straight_edge_ratio": straight_edge_ratio(image, self.exemplar),
+        }
+
+
+def natural_variation(exemplar: Exemplar, judges: Judges) -> dict:
+    """Every judge between the exemplar and each other crop of its source."""
+    measures = [judges(crop) for crop in exemplar.crops]
+    return {"crops": list(exemplar.crop_origins), **{key: [m[key] for m in measures] for key in measures[0]}}
+
+
+# ---------------------------------------------------------------- targets
+
+
+def targets(report: dict) -> list[dict]:
+    """Issue 9's targets as rows (what, value, limit, passed); those whose runs are missing are left out."""
+    rows = []
+
+    def add(what: str, value: float, limit: float) -> None:
+        rows.append({"target": what, "value": value, "limit": limit, "passed": bool(value <= limit)})
+
+    for name, texture in report["textures"].items():
+        runs, natural = texture["runs"], texture["natural"]
+        default, paper, ps = runs.get("default"), runs.get("paper"), runs.get("ps")
+        if default:
+            add(f"{name}: (a) masked ALPHA error ≤ 0.5 × natural median",
+                default["judges"]["alpha_masked"], 0.5 * float(np.median(natural["alpha_masked"])))
+            add(f"{name}: (b) PS error ≤ natural median", default["judges"]["ps"], float(np.median(natural["ps"])))
+        if default and paper:
+            add(f"{name}: default error ≤ 1.25 × paper error", default["error"], 1.25 * paper["error"])
+        if default and texture["part"] == "gray":
+            add(f"{name}: peak memory of the default ≤ 400 MB", default["peak_mib"], 400)
+            if ps:
+                add(f"{name}: time default / PS ≤ 0.5", default["seconds"] / ps["seconds"], 0.5)
+        if default and texture["part"] == "colour":
+            add(f"{name}: default wall time ≤ 150 s", default["seconds"], 150)
+    return rows
+
+
+# ---------------------------------------------------------------- output
+
+
+def side_by_side(exemplar: Exemplar, images: list[np.ndarray], out_dir: Path, methods: list[str]) -> Path:
+    """Exemplar | syntheses, same pixel scale ([0, 1] -> 0..255), white 8-pixel gaps."""
     from PIL import Image
 
-    panels = [_load_exemplar(part)] + [np.load(RESULTS / "raw" / f"{part}-{s}.npy") for s in schedules]
-    gap = 8
-    height, width = panels[0].shape[:2]
-    canvas = np.ones((height, len(panels) * (width + gap) - gap) + panels[0].shape[2:])
+    panels = [exemplar.image] + images
+    gap, (height, width) = 8, exemplar.image.shape[:2]
+    canvas = np.ones((height, len(panels) * (width + gap) - gap) + exemplar.image.shape[2:])
     for k, panel in enumerate(panels):
         canvas[:, k * (width + gap) : k * (width + gap) + width] = panel
-    path = RESULTS / f"{part}_exemplar_{'_'.join(schedules)}.png"
+    path = out_dir / f"{exemplar.name}_exemplar_{'_'.join(methods)}.png"
     Image.fromarray((np.clip(canvas, 0, 1) * 255).round().astype(np.uint8)).save(path)
     return path
 
 
-def _fmt(value, spec=".1f", unit="s") -> str:
+def _value(value, spec: str, unit: str = "") -> str:
     return "—" if value is None else f"{value:{spec}}{unit}"
 
 
-def main() -> None:
+def _spread(values: list[float], spec: str = ".3f") -> str:
+    return f"{min(values):{spec}}–{max(values):{spec}} (median {float(np.median(values)):{spec}})"
+
+
+COLUMNS = ("run", "time", "iterations", "evaluations", "peak memory", "own error",
+           "(a) masked ALPHA", "(b) PS", "straight edges")
+
+
+def table_rows(texture: dict) -> list[tuple[str, ...]]:
+    """One row per run and one for the natural variation, formatted, in COLUMNS order."""
+    rows = []
+    for method, r in texture["runs"].items():
+        iterations = f"{r['iterations']} × ≤10" if method == "ps" else str(r["iterations"])
+        judges = r["judges"]
+        rows.append((METHODS[method], _value(r["seconds"], ".1f", " s"), iterations, str(r["evaluations"]),
+                     _value(r["peak_mib"], ".0f", " MB"), _value(r["error"], ".4f"), f"{judges['alpha_masked']:.3f}",
+                     f"{judges['ps']:.3f}", f"{judges['straight_edge_ratio']:.2f}"))
+    natural = texture["natural"]
+    rows.append((f"natural variation ({len(natural['crops'])} crops)", "", "", "", "", "",
+                 _spread(natural["alpha_masked"]), _spread(natural["ps"]), _spread(natural["straight_edge_ratio"], ".2f")))
+    return rows
+
+
+def _heading(report: dict) -> str:
+    s = report["settings"]
+    text = (f"{s['size']}² syntheses, float32, {s['threads']} threads, one at a time; own error = the statistics "
+            "error of the run's objective; (a), (b): ‖S(s) − S(x)‖ / ‖S(x)‖, lower is better; straight edges ≈ 1 is good")
+    return ("QUICK SMOKE TEST (reduced size, scales and iterations): numbers and targets mean nothing. " + text
+            if s["quick"] else text)
+
+
+def print_report(report: dict) -> None:
+    print(_heading(report))
+    for name, texture in report["textures"].items():
+        print(f"\n{name} ({texture['part']}, {texture['origin']})")
+        rows = [COLUMNS] + table_rows(texture)
+        widths = [max(len(row[k]) for row in rows) for k in range(len(COLUMNS))]
+        for row in rows:
+            print("  " + "  ".join(cell.ljust(w) if k == 0 else cell.rjust(w) for k, (cell, w) in enumerate(zip(row, widths))))
+        if texture["part"] == "colour" and "ps" in texture["runs"]:
+            print(f"  note: {PS_COLOUR_NOTE}")
+        if texture.get("image"):
+            print(f"  side by side: {texture['image']}")
+    print("\ntargets (issue 9):")
+    for row in report["targets"]:
+        print(f"  {'PASS' if row['passed'] else 'FAIL'}  {row['target']}: {row['value']:.4g} (limit {row['limit']:.4g})")
+
+
+def markdown(report: dict) -> str:
+    """The README's tables, from a saved report."""
+    lines = [_heading(report) + ".", ""]
+    for name, texture in report["textures"].items():
+        lines += [f"**{name}** ({texture['part']}, `{texture['origin']}`)", "",
+                  "| " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * (len(COLUMNS) - 1)]
+        lines += ["| " + " | ".join(row) + " |" for row in table_rows(texture)]
+        if texture["part"] == "colour" and "ps" in texture["runs"]:
+            lines += ["", f"Colour PS: {PS_COLOUR_NOTE}."]
+        if texture.get("image"):
+            lines += ["", f"![{name}: exemplar | wavetex default | PS]({texture['image']})"]
+        lines.append("")
+    lines += ["| target (issue 9) | value | limit | |", "|---|---:|---:|---|"]
+    lines += [f"| {r['target']} | {r['value']:.4g} | {r['limit']:.4g} | {'pass' if r['passed'] else 'FAIL'} |"
+              for r in report["targets"]]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- main
+
+
+def benchmark_texture(name: str, part: str, methods: list[str], settings: Settings, out_dir: Path, reuse: bool) -> dict:
+    """Every synthesis of one texture, judged, with its natural variation and side-by-side PNG."""
+    exemplar = load_exemplar(name, settings.size)
+    if exemplar.part != part:
+        raise SystemExit(f"texture {name!r} is {exemplar.part}; --{part}-texture needs a {part} one")
+    judges = Judges(exemplar.image, settings.n_scales)
+    runs, images = {}, {}
+    for method in methods:
+        images[method], runs[method] = run_synthesis(name, method, settings, out_dir, reuse)
+        runs[method]["judges"] = judges(images[method])
+    shown = [m for m in ("default", "ps") if m in images]
+    png = side_by_side(exemplar, [images[m] for m in shown], out_dir, shown)
+    return {"part": exemplar.part, "origin": exemplar.origin, "runs": runs,
+            "natural": natural_variation(exemplar, judges), "image": str(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)}
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", nargs="*", default=["gray", "colour"], choices=list(EXEMPLARS))
-    parser.add_argument("--schedules", nargs="*", default=["default", "paper"], choices=["default", "paper"])
-    parser.add_argument("--no-ps", action="store_true", help="skip plenoptic's Portilla–Simoncelli baseline")
-    parser.add_argument("--reuse", action="store_true", help="reuse results already in benchmarks/results/raw")
+    parser.add_argument("--gray-texture", default="gravel", help="bundled gray texture (default: gravel)")
+    parser.add_argument("--colour-texture", default="tissue", help="bundled colour texture (default: tissue)")
+    parser.add_argument("--size", type=int, default=256, help="side of exemplar and syntheses (default 256)")
+    parser.add_argument("--paper", action="store_true", help="also run wavetex's paper schedule (slow)")
+    parser.add_argument("--no-ps", action="store_true", help="skip plenoptic's Portilla–Simoncelli")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="64², 3 scales, few iterations: smoke test only")
+    parser.add_argument("--reuse", action="store_true", help="reuse runs in <out>/raw made with the same settings")
+    parser.add_argument("--out", type=Path, help="results folder (default benchmarks/results, or .../quick)")
+    parser.add_argument("--markdown", action="store_true", help="print the README tables from <out>/synthesis.json")
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_arguments()
     if args.worker:
-        part, schedule, out = args.worker
-        _worker(part, schedule, args.threads, Path(out))
+        texture, method, out, settings = args.worker
+        _worker(texture, method, Settings(**json.loads(settings)), Path(out))
         return
+    out_dir = args.out or (RESULTS / "quick" if args.quick else RESULTS)
+    summary = out_dir / "synthesis.json"
+    if args.markdown:
+        if not summary.exists() or "settings" not in json.loads(summary.read_text()):
+            raise SystemExit(f"no benchmark report in {summary}; run this script first")
+        print(markdown(json.loads(summary.read_text())))
+        return
+    settings = Settings(size=args.size, threads=args.threads)
+    if args.quick:
+        settings = dataclasses.replace(settings, **QUICK)
+    methods = ["default"] + (["paper"] if args.paper else []) + ([] if args.no_ps else ["ps"])
 
-    results: dict[str, dict] = {}
-    summary_path = RESULTS / "synthesis.json"
-    if summary_path.exists():
-        results = json.loads(summary_path.read_text())
-    jobs = [(p, s) for p in args.parts for s in args.schedules]
-    if "gray" in args.parts and not args.no_ps:
-        jobs.insert(0, ("gray", "ps"))
-    for part, schedule in jobs:
-        key = f"{part}-{schedule}"
-        cached = RESULTS / "raw" / f"{key}.json"
-        if args.reuse and cached.exists():
-            results[key] = json.loads(cached.read_text())
-        else:
-            print(f"running {key} ...", file=sys.stderr, flush=True)
-            results[key] = _run(part, schedule, args.threads)
-        summary_path.write_text(json.dumps(results, indent=2))
+    import torch
 
-    print(f"256² syntheses, float32, {args.threads} threads, one at a time; error = ‖Φ(s)−Φ(x̄)‖/‖Φ(x̄)‖")
-    print(f"{'run':16s} {'time':>8s} {'iters':>6s} {'error':>7s} {'t(0.05)':>8s} {'t(0.04)':>8s} {'peak':>7s}  stop")
-    for key, r in results.items():
-        if key.endswith("-ps"):
-            print(f"{key:16s} {r['seconds']:7.1f}s {r['iterations']:6d} {'(PS)':>7s} {'':8s} {'':8s} {_fmt(r.get('peak_mib'), '.0f', 'MB'):>7s}  {r.get('recipe', '')}")
-            continue
-        print(
-            f"{key:16s} {r['seconds']:7.1f}s {r['iterations']:6d} {r['error']:7.4f} "
-            f"{_fmt(r['time_to_0.05']):>8s} {_fmt(r['time_to_0.04']):>8s} {_fmt(r['peak_mib'], '.0f', 'MB'):>7s}  {r['stop_reason']}"
-        )
-    for part in args.parts:
-        d, p = results.get(f"{part}-default"), results.get(f"{part}-paper")
-        if d and p:
-            print(f"{part}: default error / paper error = {d['error'] / p['error']:.3f} (target ≤ 1.25); "
-                  f"time {d['seconds']:.0f}s vs {p['seconds']:.0f}s")
-        if all((RESULTS / "raw" / f"{part}-{s}.npy").exists() for s in ("default", "paper")):
-            print(f"{part}: side by side -> {_side_by_side(part, ['default', 'paper']).relative_to(ROOT)}")
-    d, ps = results.get("gray-default"), results.get("gray-ps")
-    if d and ps:
-        print(f"gray: wavetex default / PS time = {d['seconds'] / ps['seconds']:.2f}")
+    torch.set_num_threads(args.threads)  # for the judges, in this process
+    report = {"settings": dataclasses.asdict(settings), "ps_colour": PS_COLOUR_NOTE, "textures": {}}
+    for part, name in (("gray", args.gray_texture), ("colour", args.colour_texture)):
+        report["textures"][name] = benchmark_texture(name, part, methods, settings, out_dir, args.reuse)
+    report["targets"] = targets(report)
+    summary.write_text(json.dumps(report, indent=2))
+    print_report(report)
+    print(f"\nnumbers: {summary}")
 
 
 if __name__ == "__main__":

@@ -6,17 +6,19 @@ Option defaults are read from the library's configuration objects
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import sys
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
 
-from wavetex import ModelConfig, SynthesisConfig, textures
+from wavetex import SEED_MAX, ModelConfig, SynthesisConfig, textures
 from wavetex import io as wio
 from wavetex._validate import _MAX_ORIENTATIONS, _MAX_PHASES, _MAX_SCALES
 from wavetex.config import DTYPES, INITS, OBJECTIVES, SCHEDULES
@@ -136,8 +138,8 @@ def _synthesis_option_list() -> list[Callable]:
             "--size", type=SIZE, default=DEFAULTS.size, metavar="WxH",
             help="Output size, width first (e.g. 384x256), or N for N×N.  [default: the input's size]",
         ),
-        click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True,
-                     help="Sample k starts from noise drawn with seed + k."),
+        click.option("--seed", type=click.IntRange(0, SEED_MAX), default=DEFAULTS.seed, show_default=True,
+                     help="Sample k starts from noise drawn with seed + k (0 to 2**63 - 1)."),
         click.option("--schedule", type=click.Choice(list(SCHEDULES)), default=DEFAULTS.schedule, show_default=True,
                      help="How long to optimise: default (stops at a plateau) or paper (the paper's runs)."),
         click.option("--max-iter", type=click.IntRange(min=1), default=DEFAULTS.max_iter, metavar="N",
@@ -251,8 +253,9 @@ def read(source: Source, *, gray: bool) -> np.ndarray:
 
 
 def check_outputs(targets: Iterable[Path], inputs: Iterable[Path], *, force: bool) -> None:
-    """Refuse before any work: outputs that are inputs (even with ``force``), missing
-    folders, folders in the way, and existing files without ``force``."""
+    """Refuse before any work: outputs that are inputs (even with ``force``), folders that
+    are missing, are files or refuse new files, folders in the way, and existing files
+    without ``force``."""
     inputs = [Path(p).resolve() for p in inputs]
     for target in targets:
         if Path(target).resolve() in inputs:
@@ -260,18 +263,51 @@ def check_outputs(targets: Iterable[Path], inputs: Iterable[Path], *, force: boo
                 f"the output {str(target)!r} is an input file, which is never overwritten "
                 "(not even with --force); choose another output path with -o"
             )
-        folder = target.parent
-        if not folder.is_dir():
-            raise click.ClickException(
-                f"the output folder {str(folder)!r} does not exist; create it first "
-                f"(mkdir -p {folder}) or choose another path with -o"
-            )
+        check_folder(target.parent)
         if target.is_dir():
             raise click.ClickException(f"the output {str(target)!r} is a folder; pass a file path with -o")
         if target.exists() and not force:
             raise click.ClickException(
                 f"{str(target)!r} already exists; pass --force to replace it, or choose another path with -o"
             )
+
+
+def check_folder(folder: Path) -> None:
+    """``folder`` must be an existing folder that accepts new files (tried, and cleaned up)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            inside = "" if existing == folder else f", so it cannot hold the folder {str(folder)!r}"
+            raise click.ClickException(
+                f"{str(existing)!r} is a file, not a folder{inside}; choose another output path with -o"
+            )
+        raise click.ClickException(
+            f"the output folder {str(folder)!r} does not exist; create it first "
+            f"(mkdir -p {folder}) or choose another path with -o"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write files in the output folder {str(folder)!r} ({error.strerror or error}); "
+            "choose another folder with -o"
+        ) from None
+
+
+@contextlib.contextmanager
+def new_folder(folder: Path) -> Iterator[Path]:
+    """Create ``folder`` if missing; if what follows fails, remove it again when it was
+    created here and is still empty, so no empty folder is left behind."""
+    created = not folder.exists()
+    folder.mkdir(exist_ok=True)
+    try:
+        yield folder
+    except BaseException:
+        if created and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
 
 
 def check_image_suffix(path: Path, bit_depth: int) -> None:

@@ -3,80 +3,70 @@
 Every command runs inside :func:`library_errors`: the library's ``ValueError``,
 ``TypeError``, ``OSError`` (``FileNotFoundError``, ``FileExistsError``, ...) and
 ``SynthesisError`` become a :class:`click.ClickException`, which click prints as a
-single ``Error: ...`` line on stderr with exit status 1 — no traceback. The
-library's messages name keyword arguments (``n_scales=4``); here they are
-rewritten to the matching command-line flags (``--n-scales 4``). Warnings are
-printed as one ``Warning: ...`` line each instead of Python's file-and-line form.
+single ``Error: ...`` line on stderr with exit status 1 — no traceback. Errors that
+name arguments (:class:`wavetex.errors.ArgumentMessage`, such as
+:class:`~wavetex.errors.ParameterError`) are rendered with the running command's own
+option names (``--n-scales 4`` for ``n_scales=4``), looked up in the command's click
+parameters; no message text is parsed. Warnings are printed as one ``Warning: ...``
+line each instead of Python's file-and-line form.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 import torch
 
-from wavetex import SynthesisError
+from wavetex.errors import ArgumentMessage, SynthesisError, python_spelling
+
+from ._common import SizeType
 
 #: Errors that carry a message meant for the user.
 LIBRARY_ERRORS = (ValueError, TypeError, OSError, SynthesisError)
 
-# Keyword arguments of the library that are command-line options of the same name.
-_FLAGS = (
-    "n_scales",
-    "n_orientations",
-    "n_phases",
-    "delta_j",
-    "shifts",
-    "n_samples",
-    "seed",
-    "schedule",
-    "max_iter",
-    "time_budget",
-    "init",
-    "device",
-    "dtype",
-    "bit_depth",
-)
-# name=value, possibly followed by quoted alternatives: device='cpu' or 'auto'
-_KEYWORD = re.compile(
-    r"\b(?P<name>" + "|".join(_FLAGS) + r")=(?P<quote>['\"]?)(?P<value>[^\s'\",;)]+)(?P=quote)"
-    r"(?P<alternatives>(?(quote)(?:\s*(?:,|or)\s*['\"][^\s'\",;)]+['\"])*|))"
-)
-# a message that starts with an option's name: "seed must be ..."
-_SUBJECT = re.compile(r"^(" + "|".join(_FLAGS) + r")\b(?= must| is| was)")
+
+def _spelling(command: click.Command | None) -> Callable[..., str]:
+    """``spell(name[, value])`` with the options of ``command``: ``--n-scales 4``.
+
+    Arguments the command has no option for keep their Python spelling.
+    """
+    parameters = {parameter.name: parameter for parameter in (command.params if command else [])}
+
+    def spell(name: str, *value: Any) -> str:
+        parameter = parameters.get(name)
+        if parameter is None:
+            return python_spelling(name, *value)
+        if isinstance(parameter, click.Argument):
+            return parameter.human_readable_name if not value else str(value[0])
+        flag = max(parameter.opts, key=len)
+        if not value:
+            return flag
+        shown = value[0]
+        if isinstance(parameter.type, SizeType) and isinstance(shown, tuple):
+            shown = f"{shown[1]}x{shown[0]}"  # (height, width) -> WxH, as --size is written
+        return f"{flag} {shown}"
+
+    return spell
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _as_flags(match: re.Match) -> str:
-    flag = _flag(match["name"])
-    alternatives = re.findall(r"['\"]([^'\"]+)['\"]", match["alternatives"])
-    return " or ".join(f"{flag} {value}" for value in [match["value"], *alternatives])
-
-
-def one_line(error: BaseException) -> str:
-    """The error's message on one line, with keyword arguments spelled as flags.
+def one_line(error: BaseException, command: click.Command | None = None) -> str:
+    """The error's message on one line; arguments it names are spelled as ``command``'s flags.
 
     Examples
     --------
-    >>> one_line(ValueError("no GPU; use device='cpu' or 'auto'"))
-    'no GPU; use --device cpu or --device auto'
-    >>> one_line(ValueError("seed must be a non-negative integer,\\n got -1"))
-    '--seed must be a non-negative integer, got -1'
-    >>> one_line(ValueError("too small; use n_scales=4 or less"))
+    >>> from wavetex.errors import ParameterError
+    >>> command = click.Command("synth", params=[click.Option(["--n-scales", "n_scales"])])
+    >>> one_line(ParameterError("n_scales", "too small;\\n use {} or less", ("n_scales", 4)), command)
     'too small; use --n-scales 4 or less'
+    >>> one_line(ValueError("two\\n lines"))
+    'two lines'
     """
-    message = " ".join(str(error).split()) or type(error).__name__
-    message = _SUBJECT.sub(lambda m: _flag(m[1]), _KEYWORD.sub(_as_flags, message))
-    return message.replace("overwrite=True (--force on the command line)", "--force").replace(
-        "overwrite=True (--force)", "--force"
-    )
+    message = error.message(_spelling(command)) if isinstance(error, ArgumentMessage) else str(error)
+    return " ".join(message.split()) or type(error).__name__
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -91,10 +81,10 @@ def library_errors() -> Iterator[None]:
     --------
     >>> try:
     ...     with library_errors():
-    ...         raise ValueError("use n_scales=4 or less")
+    ...         raise ValueError("the image is\\n too small")
     ... except click.ClickException as error:
     ...     print(error.format_message())
-    use --n-scales 4 or less
+    the image is too small
     """
     try:
         with warnings.catch_warnings():
@@ -106,4 +96,5 @@ def library_errors() -> Iterator[None]:
             "--n-samples or --n-scales, or use --device cpu"
         ) from None
     except LIBRARY_ERRORS as error:
-        raise click.ClickException(one_line(error)) from None
+        context = click.get_current_context(silent=True)
+        raise click.ClickException(one_line(error, context.command if context else None)) from None

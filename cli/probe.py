@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from wavetex import io as wio
 from wavetex.report import probe_figure
 from wavetex.provenance import versions
 
-from ._common import check_outputs, probe_line, read, resolve_source
+from ._common import check_folder, check_outputs, new_folder, probe_line, read, resolve_source
 from ._errors import library_errors
 
 
@@ -52,10 +53,10 @@ def probe(synthesis: str, exemplar: str, out_dir: Path | None, crop_size: int | 
     targets = [out_dir / "report.json", out_dir / "report.png"]
     if out_dir.exists() and not out_dir.is_dir():
         raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
-    if not out_dir.parent.is_dir():
-        raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
-    out_dir.mkdir(exist_ok=True)
-    check_outputs(targets, [synthesis_source.path, exemplar_source.path], force=force)
+    if out_dir.is_dir():
+        check_outputs(targets, [synthesis_source.path, exemplar_source.path], force=force)
+    else:
+        check_folder(out_dir.parent)  # the folder itself is made once there is something to put in it
 
     report = wavetex.probe(image, reference, crop_size=crop_size, search_flips=flips)
     content = {
@@ -64,9 +65,15 @@ def probe(synthesis: str, exemplar: str, out_dir: Path | None, crop_size: int | 
         "report": report.to_dict(),
         "versions": versions(),
     }
-    wio.write_json(targets[0], content, overwrite=force)
-    probe_figure(report, image, reference, targets[1], overwrite=force)
+    with new_folder(out_dir):
+        wio.write_json(targets[0], content, overwrite=force)
+        probe_figure(report, image, reference, targets[1], overwrite=force)
     click.echo(probe_line(report.to_dict()))
+    synthesis_crops = (
+        f"crops of the synthesis at median {report.crop_match_median:.2f}"
+        if math.isfinite(report.crop_match_median)
+        else "the synthesis has no crop to compare (it is flat)"
+    )
     click.echo(f"Held-out pieces of the exemplar match each other at median {report.heldout_median:.2f} "
-               f"(95th percentile {report.heldout_q95:.2f}); crops of the synthesis at median "
-               f"{report.crop_match_median:.2f}. Wrote {targets[0]} and {targets[1]}.")
+               f"(95th percentile {report.heldout_q95:.2f}); {synthesis_crops}. "
+               f"Wrote {targets[0]} and {targets[1]}.")

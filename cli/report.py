@@ -9,7 +9,9 @@ import click
 from wavetex import report as wreport
 
 from ._common import (
+    check_folder,
     check_outputs,
+    new_folder,
     read,
     resolve_source,
     show_progress,
@@ -37,17 +39,18 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
 
     \b
     Example:
-      wavetex report gravel brick tiles -o report/ --n-samples 2
+      wavetex report gravel brick tissue -o report/ --n-samples 2
     """
     config = synthesis_config(options)
     sources = [resolve_source(name) for name in texture_names]
     stems = [source.stem for source in sources]
     if len(set(stems)) != len(stems):
         raise click.ClickException("two inputs have the same name; rename one so each gets its own folder")
-    if not out_dir.parent.is_dir():
-        raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
-    out_dir.mkdir(exist_ok=True)
-    check_outputs([out_dir / "index.html"], [s.path for s in sources], force=force)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
+    check_folder(out_dir.parent)
+    if out_dir.is_dir():
+        check_outputs([out_dir / "index.html"], [s.path for s in sources], force=force)
     for stem in stems:
         if (out_dir / stem).exists() and not force:
             raise click.ClickException(
@@ -56,9 +59,12 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
     images = [read(source, gray=gray) for source in sources]  # every input is readable before any work
 
     log = None if quiet else (lambda line: click.echo(line, err=True))
-    contents = [
-        wreport.texture_report(source.stem, image, out_dir, config=config, overwrite=force, progress=show_progress(quiet), log=log)
-        for source, image in zip(sources, images)
-    ]
-    index = wreport.write_index(contents, out_dir, overwrite=force)
+    with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
+        contents = [
+            wreport.texture_report(
+                source.stem, image, out_dir, config=config, overwrite=force, progress=show_progress(quiet), log=log
+            )
+            for source, image in zip(sources, images)
+        ]
+        index = wreport.write_index(contents, out_dir, overwrite=force)
     click.echo(f"Wrote {index} ({len(contents)} textures).")

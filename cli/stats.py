@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 import numpy as np
-import torch
 
 from wavetex import TextureStatistics
 from wavetex import io as wio
@@ -17,11 +16,6 @@ from wavetex.provenance import versions
 
 from ._common import check_outputs, model_options, pop_model_config, read, resolve_source, threads_option
 from ._errors import library_errors
-
-
-def _tensor(image: np.ndarray) -> torch.Tensor:
-    """(H, W) or (H, W, 3) numpy → (H, W) or (3, H, W) float64 tensor."""
-    return torch.from_numpy(np.ascontiguousarray(np.moveaxis(image, -1, 0) if image.ndim == 3 else image))
 
 
 def _colours(image: np.ndarray) -> str:
@@ -70,8 +64,8 @@ def stats(input: str, output: Path | None, reference: str | None, gray: bool, fo
             "pass --gray to compare both in gray"
         )
 
-    statistics = TextureStatistics(_tensor(exemplar), config=model)
-    values = statistics(_tensor(image)).numpy()
+    statistics = TextureStatistics(exemplar, config=model)  # numpy, channels last
+    values = statistics(image).numpy()
 
     index = {field.name: getattr(statistics.index, field.name) for field in dataclasses.fields(statistics.index)}
     provenance = {

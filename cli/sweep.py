@@ -9,7 +9,9 @@ import click
 from wavetex import report as wreport
 
 from ._common import (
+    check_folder,
     check_outputs,
+    new_folder,
     read,
     resolve_source,
     show_progress,
@@ -42,15 +44,19 @@ def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **
     config = synthesis_config(options)
     ladder = wreport.pinned_ladder(shifts=config.model.shifts, delta_j=config.model.delta_j)
     source = resolve_source(exemplar)
-    if not out_dir.parent.is_dir():
-        raise click.ClickException(f"the folder {str(out_dir.parent)!r} does not exist; create it first")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
+    check_folder(out_dir.parent)
     image = read(source, gray=gray)
-    out_dir.mkdir(exist_ok=True)
     targets = [out_dir / name for name in ("sweep.png", "sweep.json")]
     targets += [out_dir / f"rung_{k}.png" for k in range(len(ladder))]
-    check_outputs(targets, [source.path], force=force)
+    if out_dir.is_dir():
+        check_outputs(targets, [source.path], force=force)
     log = None if quiet else (lambda line: click.echo(line, err=True))
-    content = wreport.capacity_sweep(image, out_dir, config=config, ladder=ladder, overwrite=force, progress=show_progress(quiet), log=log)
+    with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
+        content = wreport.capacity_sweep(
+            image, out_dir, config=config, ladder=ladder, overwrite=force, progress=show_progress(quiet), log=log
+        )
     for rung in content["rungs"]:
         click.echo(f"{rung['label']:32s} {rung['n_stats']:7d} statistics  error {rung['statistics_error']:.4f}  "
                    f"memorization index {rung['probe']['memorization_index']:.2f}  {rung['probe']['verdict']}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
+import signal
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -55,6 +58,10 @@ def synth(
     INPUT is an image file or the name of a bundled texture (see `wavetex textures`);
     a file of that name wins. Colour inputs give colour images unless --gray.
 
+    Ctrl-C or SIGTERM (kill, a job scheduler's time limit) stops the optimisation and
+    saves the best images so far; the sidecar records "interrupted": true and the exit
+    status is 130.
+
     \b
     Examples:
       wavetex synth gravel --size 512x256 --seed 3
@@ -67,7 +74,8 @@ def synth(
     check_outputs(SynthesisResult.output_paths(output, config.n_samples), [source.path], force=force)
     exemplar = read(source, gray=gray)
 
-    result = synthesize(exemplar, config=config, progress=show_progress(quiet))
+    with sigterm_as_ctrl_c():
+        result = synthesize(exemplar, config=config, progress=show_progress(quiet))
 
     extra = {"input": source.record(), "gray": gray}
     if probe:
@@ -83,6 +91,26 @@ def synth(
             "Interrupted: saved the best images so far (the sidecar records \"interrupted\": true).", err=True
         )
         click.get_current_context().exit(INTERRUPTED_EXIT_CODE)
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM raises KeyboardInterrupt, which the synthesis handles as
+    Ctrl-C (best images so far); the previous handler comes back afterwards. Outside the
+    main thread, where Python cannot install handlers, nothing changes."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def summary(result: SynthesisResult, input_text: str, written: list[Path]) -> str:

@@ -6,7 +6,7 @@ import click
 
 from wavetex import textures as bundled
 
-COLUMNS = ("name", "size", "mode", "kind", "licence")
+COLUMNS = ("name", "size", "mode", "kind", "source", "licence")
 
 
 @click.command(short_help="List the bundled example textures.")

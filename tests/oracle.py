@@ -1,6 +1,6 @@
 """A straightforward per-pair implementation of the ALPHA statistics, written from the
-spec's loops: the oracle the efficient path is tested against, and the benchmark's
-baseline. Slow on purpose: one rolled product per (pair, shift).
+loops of docs/model.md (Statistics): the oracle the efficient path is tested against,
+and the benchmark's baseline. Slow on purpose: one rolled product per (pair, shift).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def oracle_statistics(
 ) -> torch.Tensor:
     """Statistics of x (C, M, N) standardised by exemplar (C, M', N'), as means over pixels.
 
-    borders: "masked" (the spec), "circular" (x unmasked) or "interior" (sums over the
+    borders: "masked" (docs/model.md), "circular" (x unmasked) or "interior" (sums over the
     pixel pairs inside both masks, divided by their number).
     """
     C, M, N = x.shape

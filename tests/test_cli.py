@@ -289,13 +289,19 @@ def test_cuda_without_gpu(images):
 def test_library_errors_become_click_errors():
     from wavetex_cli._errors import library_errors
 
-    for error in (ValueError("v"), TypeError("t"), FileNotFoundError("f"), FileExistsError("e"),
-                  wavetex.SynthesisError("loss became nan; try dtype='float64'")):
-        with pytest.raises(click.ClickException) as caught:
-            with library_errors():
-                raise error
+    for error in (ValueError("v"), TypeError("t"), FileNotFoundError("f"), FileExistsError("e\nf"),
+                  wavetex.SynthesisError("loss became nan; try {}", ("dtype", "float64"))):
+        with click.Context(cli.commands["synth"]):
+            with pytest.raises(click.ClickException) as caught:
+                with library_errors():
+                    raise error
         assert "\n" not in caught.value.format_message()
+    # arguments are named by the running command's own options, found by name, not by text
     assert caught.value.format_message() == "loss became nan; try --dtype float64"
+    with pytest.raises(click.ClickException) as caught:
+        with library_errors():  # outside any command: the Python spelling stays
+            raise error
+    assert caught.value.format_message() == "loss became nan; try dtype='float64'"
 
 
 # ------------------------------------------------------------------ stats
@@ -339,6 +345,7 @@ def test_textures_lists_every_bundled_texture():
     assert sorted(rows) == textures.names()
     for row in textures.info():
         assert row["licence"] in rows[row["name"]] and row["mode"] in rows[row["name"]]
+        assert f" {row['source']} " in rows[row["name"]]  # drawn textures say so
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))

@@ -61,12 +61,12 @@ def test_synth_probe_adds_the_summary_to_the_sidecar(folder):
 
 
 def test_report_writes_an_offline_index(folder):
-    result = invoke("report", "exemplar.png", "tiles", "-o", "rep", "--n-samples", "2", "--size", "64", *FAST)
+    result = invoke("report", "exemplar.png", "tissue", "-o", "rep", "--n-samples", "2", "--size", "64", *FAST)
     assert result.exit_code == 0, result.output
     page = (folder / "rep" / "index.html").read_text()
     links = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert links and all((folder / "rep" / link).is_file() for link in links)
-    assert "exemplar" in page and "tiles" in page
+    assert "exemplar" in page and "tissue" in page
     again = invoke("report", "exemplar.png", "-o", "rep", *FAST)
     assert again.exit_code != 0 and "--force" in again.stderr
 

@@ -62,3 +62,57 @@ def test_cache_key_holds_every_parameter(tmp_path, monkeypatch):
     monkeypatch.setenv("WAVETEX_CACHE_DIR", str(tmp_path))
     names = {filters._cache_file(*p).name for p in [(16, 20, 2, 4), (20, 16, 2, 4), (16, 20, 3, 4), (16, 20, 2, 8)]}
     assert len(names) == 4
+
+
+@pytest.mark.parametrize(
+    "corruption",
+    [
+        lambda bank: {**bank, "psi_hat": np.full_like(bank["psi_hat"], np.nan)},
+        lambda bank: {**bank, "phi_hat": bank["phi_hat"] + np.inf},
+        lambda bank: {**bank, "psi_hat": bank["psi_hat"] * 2.0},  # wrong norms
+        lambda bank: {**bank, "psi_hat": np.concatenate([bank["psi_hat"][:1], bank["psi_hat"][1:] * 0.5])},
+        lambda bank: {**bank, "psi_hat": bank["psi_hat"][:, ::-1].copy()},  # orientations swapped
+        lambda bank: {**bank, "phi_hat": np.zeros_like(bank["phi_hat"])},
+        lambda bank: {**bank, "haar_hat": bank["haar_hat"] * 0},
+        lambda bank: {**bank, "psi_hat": bank["psi_hat"][:1]},  # wrong shape
+    ],
+    ids=["nan wavelets", "infinite low-pass", "doubled", "coarse scales halved", "orientations swapped",
+         "zero low-pass", "zero haar", "missing scales"],
+)
+def test_readable_but_wrong_cache_file_is_rebuilt_and_replaced(tmp_path, monkeypatch, corruption):
+    monkeypatch.setenv("WAVETEX_CACHE_DIR", str(tmp_path))
+    filters.filter_bank.cache_clear()
+    good = filters.filter_bank(20, 24, 3, 4)
+    (path,) = (tmp_path / "filters").glob("*.npz")
+    with np.load(path) as data:
+        stored = {name: data[name] for name in data.files}
+    with open(path, "wb") as file:
+        np.savez(file, **corruption(stored))
+    filters.filter_bank.cache_clear()
+    rebuilt = filters.filter_bank(20, 24, 3, 4)
+    for name in ("psi_hat", "phi_hat", "haar_hat"):
+        np.testing.assert_array_equal(getattr(rebuilt, name), getattr(good, name))
+    with np.load(path) as data:  # the bad file was replaced by a good one
+        np.testing.assert_array_equal(data["psi_hat"], good.psi_hat)
+    assert [p.name for p in (tmp_path / "filters").iterdir()] == [path.name]  # no temporary files
+    filters.filter_bank.cache_clear()
+
+
+def test_synthesis_after_a_nan_cache_file_works(tmp_path, monkeypatch):
+    import torch
+
+    import wavetex
+
+    monkeypatch.setenv("WAVETEX_CACHE_DIR", str(tmp_path))
+    filters.filter_bank.cache_clear()
+    filters.filter_bank(32, 32, 3, 4)
+    for path in (tmp_path / "filters").glob("*.npz"):
+        with np.load(path) as data:
+            nan_bank = {name: np.full_like(data[name], np.nan) for name in data.files}
+        with open(path, "wb") as file:
+            np.savez(file, **nan_bank)
+    filters.filter_bank.cache_clear()
+    exemplar = torch.rand(32, 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    result = wavetex.synthesize(exemplar, n_scales=3, max_iter=3, progress=False)
+    assert np.isfinite(result.errors[0]) and result.errors[0] < result.initial_errors[0]
+    filters.filter_bank.cache_clear()

@@ -5,11 +5,11 @@ from conftest import assert_close
 from oracle import oracle_statistics
 
 import wavetex
-from wavetex.statistics import ModelConfig, shift_set
+from wavetex.statistics import ModelConfig, TextureStatistics, shift_set
 
 
 def golden_pattern(p=0, size=64):
-    """The spec's golden input x0 (§5), colour channel p."""
+    """The test pattern x0 of docs/model.md (Golden values), colour channel p."""
     u1, u2 = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
     return (
         0.5
@@ -23,7 +23,7 @@ def random_image(*shape, seed=0, dtype=torch.float64):
     return torch.rand(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
 
 
-# -- conformance to the spec's golden values (sums = means × M·N) -----------------------
+# -- conformance to the golden values of docs/model.md (sums = means × M·N) -------------
 
 GRAY_GOLDEN = {  # quantity: (x0, x1)
     "sum": (2.068639e6, 3.097384e6),
@@ -67,7 +67,7 @@ def test_gray_golden_values():
                 (i,) = index.find(kind=0, scale=j, orientation=l, phase=a, scale2=j2, orientation2=l2, shift=tau)
                 value = phi[i]
             reference = expected[which]
-            # the spec's figures have 7 significant digits; sums of squares scale with scale²
+            # the golden figures have 7 significant digits; sums of squares scale with scale²
             tolerance = 1e-5 * (scale**2 if key == "sum_squares" else scale) if key not in ("sum", "sum_squares") else 1e-6 * abs(reference)
             assert abs(value.item() - reference) <= max(tolerance, 5e-7 * abs(reference)), (key, which)
     loss = 1e-6 * ((sums[1] - sums[0]) ** 2).sum().item()
@@ -292,7 +292,9 @@ def test_readable_views():
 # -- bad input --------------------------------------------------------------------------
 
 BAD_EXEMPLARS = [
-    (np.zeros((32, 32)), TypeError, "torch.Tensor"),
+    ([[0.5] * 32] * 32, TypeError, "numpy array"),
+    (np.zeros((32, 32), dtype=np.uint8), TypeError, "255"),
+    (np.random.rand(3, 32, 32), ValueError, "moveaxis"),
     (torch.zeros(32, 32, dtype=torch.uint8), TypeError, "255"),
     (torch.rand(2, 32, 32), ValueError, "(3, H, W)"),
     (torch.rand(4, 32, 32), ValueError, "alpha"),
@@ -303,6 +305,20 @@ BAD_EXEMPLARS = [
     (torch.full((32, 32), 0.5), ValueError, "constant"),
     (torch.rand(16, 64), ValueError, "n_scales=3"),
 ]
+
+
+def test_numpy_images_are_accepted_channels_last_like_synthesize():
+    rng = np.random.default_rng(0)
+    colour, gray = rng.random((32, 40, 3)), rng.random((32, 40))
+    from_numpy = TextureStatistics(colour, n_scales=3)
+    from_tensor = TextureStatistics(torch.from_numpy(np.moveaxis(colour, -1, 0).copy()), n_scales=3)
+    torch.testing.assert_close(from_numpy.target, from_tensor.target)
+    torch.testing.assert_close(from_numpy(colour), from_tensor.target)
+    batch = np.stack([colour, colour[::-1].copy()])
+    assert from_numpy(batch).shape == (2, from_numpy.n_stats)
+    torch.testing.assert_close(from_numpy(batch)[0], from_numpy.target)
+    torch.testing.assert_close(TextureStatistics(gray, n_scales=3).target,
+                               TextureStatistics(torch.from_numpy(gray), n_scales=3).target)
 
 
 @pytest.mark.parametrize("exemplar, error, message", BAD_EXEMPLARS)

@@ -1,4 +1,4 @@
-"""Tests for the bundled example textures (wavetex.textures and textures/_generate.py)."""
+"""Tests for the bundled example textures (wavetex.textures and scripts/make_textures.py)."""
 
 from __future__ import annotations
 
@@ -36,10 +36,8 @@ try:
     import wavetex.textures as textures
 except ModuleNotFoundError:
     textures = _load_from_checkout("wavetex.textures", TEXTURE_FOLDER / "__init__.py")
-try:
-    from wavetex.textures import _generate as generate
-except ModuleNotFoundError:
-    generate = _load_from_checkout("wavetex.textures._generate", TEXTURE_FOLDER / "_generate.py")
+# The generator is a script of the repository, not part of the installed package.
+generate = _load_from_checkout("make_textures", REPOSITORY / "scripts" / "make_textures.py")
 
 PACKAGE_FOLDER = Path(textures.__file__).resolve().parent
 NAMES = textures.names()
@@ -107,10 +105,11 @@ def test_sources_table_matches_info() -> None:
         assert listed["size"] == f"{row['width']}×{row['height']}"
         assert listed["mode"] == row["mode"]
         assert listed["kind"] == row["kind"]
+        assert listed["source"] == row["source"]
         assert listed["periodic"] == ("yes" if row["periodic"] else "no")
         assert listed["origin"] == row["origin"]
         assert listed["licence"] == row["licence"]
-        assert row["licence"].startswith("CC0")
+        assert row["licence"].startswith(("CC0", "public domain", "no known copyright restrictions"))
 
 
 def test_origins_match_the_generator() -> None:
@@ -118,11 +117,13 @@ def test_origins_match_the_generator() -> None:
         name = row["name"]
         if name in generate.GENERATORS:
             function, seed = generate.GENERATORS[name]
-            assert row["origin"] == f"_generate.{function.__name__}(seed={seed})"
+            assert row["origin"] == f"make_textures.{function.__name__}(seed={seed})"
+            assert row["source"] == "drawn"
         else:
             function_name, (top, left, bottom, right) = generate.SKIMAGE_CROPS[name]
             crop = f"[{top}:{bottom}, {left}:{right}]"
             assert row["origin"] == f"skimage.data.{function_name}(){crop}"
+            assert row["source"] == "photograph"
     assert sorted([*generate.GENERATORS, *generate.SKIMAGE_CROPS]) == NAMES
 
 
@@ -130,13 +131,25 @@ def test_mix_of_regular_stochastic_gray_and_colour() -> None:
     rows = textures.info()
     assert {row["kind"] for row in rows} >= {"regular", "stochastic"}
     assert {row["mode"] for row in rows} == {"gray", "rgb"}
-    assert sum(row["mode"] == "rgb" and row["kind"] == "regular" for row in rows) >= 1
+
+
+def test_colour_textures_are_photographs_and_at_most_two_are_drawn() -> None:
+    rows = textures.info()
+    assert all(row["source"] == "photograph" for row in rows if row["mode"] == "rgb")
+    assert sum(row["mode"] == "rgb" for row in rows) >= 3
+    assert sum(row["source"] == "drawn" for row in rows) <= 2
+    # a regular lattice stays, as an edge case for the memorization probe
+    assert any(row["source"] == "drawn" and row["kind"] == "regular" for row in rows)
+
+
+def test_the_generator_is_not_installed_with_the_package() -> None:
+    assert sorted(file.name for file in PACKAGE_FOLDER.glob("*.py")) == ["__init__.py"]
 
 
 def test_unknown_name_lists_the_available_ones() -> None:
     with pytest.raises(ValueError, match="available textures: brick, "):
         textures.path("lena")
-    with pytest.raises(ValueError, match="marble"):
+    with pytest.raises(ValueError, match="tissue"):
         textures.load("no such texture")
 
 
@@ -169,9 +182,14 @@ def test_generated_textures_are_reproduced_bit_exactly(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(generate.SKIMAGE_CROPS))
-def test_skimage_crops_are_reproduced_exactly(name: str) -> None:
+def test_skimage_crops_are_reproduced(name: str) -> None:
     pytest.importorskip("skimage")
-    np.testing.assert_array_equal(generate.skimage_crop(name), pixels(name))
+    crop = generate.skimage_crop(name).astype(np.int16)
+    bundled = pixels(name).astype(np.int16)
+    assert crop.shape == bundled.shape
+    # PNG sources decode bit for bit; JPEG decoders may differ by a level or two
+    tolerance = 2 if name in ("galaxies", "retina") else 0
+    assert np.abs(crop - bundled).max() <= tolerance
 
 
 def test_generated_textures_are_the_periodic_ones() -> None:
@@ -189,7 +207,7 @@ def test_seam_check_flags_the_photographs(name: str) -> None:
     assert not tiles_without_seam(pixels(name))
 
 
-@pytest.mark.parametrize("name", ["clouds", "marble", "cells"])
+@pytest.mark.parametrize("name", ["clouds", "dots"])
 def test_seam_check_flags_a_cropped_periodic_texture(name: str) -> None:
     assert not tiles_without_seam(pixels(name)[:200, :200])
 
@@ -199,8 +217,15 @@ def test_generators_take_seed_and_size() -> None:
     assert first.shape == (64, 64) and first.dtype == np.uint8
     np.testing.assert_array_equal(first, generate.clouds(seed=11, size=64))
     assert not np.array_equal(first, generate.clouds(seed=12, size=64))
-    assert generate.tiles(size=64).shape == (64, 64, 3)
-    with pytest.raises(ValueError, match="multiple of 32"):
-        generate.tiles(size=100)
+    with pytest.raises(ValueError, match="multiple of 256"):
+        generate.dots(size=100)
     with pytest.raises(KeyError, match="available textures"):
         generate.make("lena")
+
+
+@pytest.mark.parametrize("module", [textures, generate], ids=["wavetex.textures", "make_textures"])
+def test_docstring_examples(module: ModuleType) -> None:
+    import doctest
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3 and result.failed == 0

@@ -1,21 +1,23 @@
 """Example textures bundled with wavetex (installed as ``wavetex.textures``).
 
-Ten 256 x 256 8-bit PNG images: three crops of CC0 photographs shipped with
-scikit-image (``brick``, ``grass``, ``gravel``) and seven textures drawn by
-``_generate.py`` in this folder, which recreates every image bit for bit.
-``SOURCES.md`` gives the origin and licence of each; :func:`info` returns the
-same table.
+Eight 256 x 256 8-bit PNG images: six crops of photographs shipped with
+scikit-image, three gray (``brick``, ``grass``, ``gravel``) and three colour
+(``galaxies``, ``retina``, ``tissue``), and two drawn textures, marked
+``"source": "drawn"`` in :func:`info`: ``dots``, an exactly regular lattice,
+and ``clouds``, fractal noise. ``scripts/make_textures.py`` in the repository
+recreates every file. ``SOURCES.md`` gives the origin, licence and crop of
+each; :func:`info` returns the same table.
 
 Examples
 --------
 In a script, ``from wavetex import textures`` and then
-``textures.load("marble")``; the functions of this module:
+``textures.load("tissue")``; the functions of this module:
 
 >>> names()[:3]
-['brick', 'cells', 'clouds']
->>> load("marble").shape
+['brick', 'clouds', 'dots']
+>>> load("tissue").shape
 (256, 256, 3)
->>> load("marble", mode="gray").shape
+>>> load("tissue", mode="gray").shape
 (256, 256)
 """
 
@@ -29,31 +31,34 @@ import numpy as np
 
 __all__ = ["info", "load", "names", "path"]
 
-_SKIMAGE_LICENCE = "CC0 (as stated by scikit-image)"
-_WAVETEX_LICENCE = "CC0 (made for wavetex)"
+_CC0_SKIMAGE = "CC0 (as stated by scikit-image)"
+_CC0_WAVETEX = "CC0 (made for wavetex)"
 
-# One row per PNG file; tests check this table against SOURCES.md and the files.
+# One row per PNG file; tests check this table against SOURCES.md, the files and
+# scripts/make_textures.py. "source" is "photograph" or "drawn".
 _TEXTURES: tuple[dict[str, Any], ...] = (
-    {"name": "brick", "mode": "gray", "kind": "regular", "periodic": False,
-     "origin": "skimage.data.brick()[128:384, 128:384]", "licence": _SKIMAGE_LICENCE},
-    {"name": "cells", "mode": "rgb", "kind": "quasi-regular", "periodic": True,
-     "origin": "_generate.cells(seed=4)", "licence": _WAVETEX_LICENCE},
-    {"name": "clouds", "mode": "gray", "kind": "stochastic", "periodic": True,
-     "origin": "_generate.clouds(seed=1)", "licence": _WAVETEX_LICENCE},
-    {"name": "dots", "mode": "gray", "kind": "regular", "periodic": True,
-     "origin": "_generate.dots(seed=7)", "licence": _WAVETEX_LICENCE},
-    {"name": "fibres", "mode": "gray", "kind": "stochastic", "periodic": True,
-     "origin": "_generate.fibres(seed=3)", "licence": _WAVETEX_LICENCE},
-    {"name": "grass", "mode": "gray", "kind": "stochastic", "periodic": False,
-     "origin": "skimage.data.grass()[256:512, 128:384]", "licence": _SKIMAGE_LICENCE},
-    {"name": "gravel", "mode": "gray", "kind": "stochastic", "periodic": False,
-     "origin": "skimage.data.gravel()[128:384, 128:384]", "licence": _SKIMAGE_LICENCE},
-    {"name": "marble", "mode": "rgb", "kind": "stochastic", "periodic": True,
-     "origin": "_generate.marble(seed=2)", "licence": _WAVETEX_LICENCE},
-    {"name": "tiles", "mode": "rgb", "kind": "regular", "periodic": True,
-     "origin": "_generate.tiles(seed=5)", "licence": _WAVETEX_LICENCE},
-    {"name": "weave", "mode": "rgb", "kind": "regular", "periodic": True,
-     "origin": "_generate.weave(seed=6)", "licence": _WAVETEX_LICENCE},
+    {"name": "brick", "mode": "gray", "kind": "regular", "source": "photograph",
+     "periodic": False, "origin": "skimage.data.brick()[128:384, 128:384]",
+     "licence": _CC0_SKIMAGE},
+    {"name": "clouds", "mode": "gray", "kind": "stochastic", "source": "drawn",
+     "periodic": True, "origin": "make_textures.clouds(seed=1)", "licence": _CC0_WAVETEX},
+    {"name": "dots", "mode": "gray", "kind": "regular", "source": "drawn",
+     "periodic": True, "origin": "make_textures.dots(seed=7)", "licence": _CC0_WAVETEX},
+    {"name": "galaxies", "mode": "rgb", "kind": "stochastic", "source": "photograph",
+     "periodic": False, "origin": "skimage.data.hubble_deep_field()[0:256, 250:506]",
+     "licence": "public domain (NASA, as stated by scikit-image)"},
+    {"name": "grass", "mode": "gray", "kind": "stochastic", "source": "photograph",
+     "periodic": False, "origin": "skimage.data.grass()[256:512, 128:384]",
+     "licence": _CC0_SKIMAGE},
+    {"name": "gravel", "mode": "gray", "kind": "stochastic", "source": "photograph",
+     "periodic": False, "origin": "skimage.data.gravel()[128:384, 128:384]",
+     "licence": _CC0_SKIMAGE},
+    {"name": "retina", "mode": "rgb", "kind": "stochastic", "source": "photograph",
+     "periodic": False, "origin": "skimage.data.retina()[800:1056, 800:1056]",
+     "licence": _CC0_SKIMAGE},
+    {"name": "tissue", "mode": "rgb", "kind": "quasi-regular", "source": "photograph",
+     "periodic": False, "origin": "skimage.data.immunohistochemistry()[128:384, 0:256]",
+     "licence": "no known copyright restrictions (as stated by scikit-image)"},
 )
 _SIZE = 256  # every bundled texture is _SIZE x _SIZE pixels
 
@@ -70,12 +75,13 @@ def names() -> list[str]:
 
 
 def info() -> list[dict[str, Any]]:
-    """One dict per texture: name, width, height, mode, kind, periodic, origin, licence.
+    """One dict per texture: name, width, height, mode, kind, source, periodic, origin, licence.
 
     ``mode`` is ``"gray"`` or ``"rgb"``; ``kind`` is ``"regular"``,
-    ``"quasi-regular"`` or ``"stochastic"``; ``periodic`` tells whether the
-    texture tiles the plane without a seam; ``origin`` is the scikit-image
-    function and crop, or the generator function and seed in ``_generate.py``.
+    ``"quasi-regular"`` or ``"stochastic"``; ``source`` is ``"photograph"`` or
+    ``"drawn"``; ``periodic`` tells whether the texture tiles the plane without
+    a seam; ``origin`` is the scikit-image function and crop, or the function
+    and seed in the repository's ``scripts/make_textures.py``.
 
     Examples
     --------
@@ -95,8 +101,8 @@ def path(name: str) -> pathlib.Path:
 
     Examples
     --------
-    >>> path("tiles").name
-    'tiles.png'
+    >>> path("gravel").name
+    'gravel.png'
     """
     if name not in names():
         raise ValueError(

@@ -3,9 +3,13 @@ and how to fix it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import torch
+
+from ._layout import channels_first
+from .errors import ParameterError
 
 _MAX_SCALES = 10
 _MAX_ORIENTATIONS = 32
@@ -35,35 +39,42 @@ def model_config(options: dict[str, Any], config_class: type) -> Any:
     return config_class(**options)
 
 
-def _integer(name: str, value: Any, low: int, high: int, hint: str) -> None:
+def integer(name: str, value: Any, low: int, high: int, hint: str = "") -> None:
+    """``value`` must be an int (not a bool) in [low, high]; ``hint`` ends the message."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
     if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}; {hint}")
+        raise ParameterError(
+            name, "{} must be between %d and %d, got %d%s" % (low, high, value, f"; {hint}" if hint else ""), (name,)
+        )
 
 
-def model_options(config: Any) -> None:
-    from .statistics import SHIFT_MODES
 
-    _integer("n_scales", config.n_scales, 1, _MAX_SCALES, "the paper uses 5 (J)")
-    _integer("n_orientations", config.n_orientations, 1, _MAX_ORIENTATIONS, "the paper uses 4 (L)")
-    _integer("n_phases", config.n_phases, 1, _MAX_PHASES, "the paper uses 4 (A)")
+def model_options(config: Any, shift_modes: Iterable[str]) -> None:
+    """Check a ModelConfig; ``shift_modes`` are the names its ``shifts`` may take."""
+    integer("n_scales", config.n_scales, 1, _MAX_SCALES, "the paper uses 5 (J)")
+    integer("n_orientations", config.n_orientations, 1, _MAX_ORIENTATIONS, "the paper uses 4 (L)")
+    integer("n_phases", config.n_phases, 1, _MAX_PHASES, "the paper uses 4 (A)")
     if config.delta_j is not None:
-        _integer("delta_j", config.delta_j, 0, _MAX_SCALES, "the paper uses 2 for gray, 4 for colour")
-    if config.shifts is not None and config.shifts not in SHIFT_MODES:
-        raise ValueError(
-            f"shifts must be one of {', '.join(map(repr, SHIFT_MODES))} (or None for the paper's "
-            f"default), got {config.shifts!r}"
+        integer("delta_j", config.delta_j, 0, _MAX_SCALES, "the paper uses 2 for gray, 4 for colour")
+    if config.shifts is not None and config.shifts not in shift_modes:
+        raise ParameterError(
+            "shifts",
+            "{} must be one of %s (or None for the paper's default), got %r"
+            % (", ".join(map(repr, shift_modes)), config.shifts),
+            ("shifts",),
         )
     if not isinstance(config.masks, bool):
         raise TypeError(f"masks must be True or False, got {config.masks!r}")
 
 
 def _finite_float(image: Any, what: str) -> torch.Tensor:
+    """A float tensor without NaN; numpy arrays (channels last) are converted first."""
+    image = channels_first(image)
     if not isinstance(image, torch.Tensor):
         raise TypeError(
-            f"{what} must be a torch.Tensor, got {type(image).__name__}; "
-            "convert with torch.as_tensor(array, dtype=torch.float32)"
+            f"{what} must be a torch.Tensor (channels first) or a numpy array (channels last, "
+            f"as wavetex.io.read_image returns), got {type(image).__name__}"
         )
     if image.dtype not in (torch.float32, torch.float64):
         raise TypeError(
@@ -71,7 +82,9 @@ def _finite_float(image: Any, what: str) -> torch.Tensor:
             "for 8-bit data use image.float() / 255"
         )
     if not torch.isfinite(image).all():
-        raise ValueError(f"{what} contains NaN or infinite values; clean or clip it first")
+        n_nan = int(torch.isnan(image).sum())
+        found = f"{n_nan} NaN value(s)" if n_nan else "infinite values"
+        raise ValueError(f"{what} contains {found}; replace them first (e.g. np.nan_to_num)")
     return image
 
 
@@ -101,19 +114,26 @@ def exemplar(image: Any) -> torch.Tensor:
     return image
 
 
-def image_size(size: tuple[int, int], n_scales: int) -> None:
+def image_size(size: tuple[int, int], n_scales: int, what: str = "image") -> None:
+    """The (height, width) ``size`` must fit the model's n_scales; the message is width first."""
     height, width = int(size[0]), int(size[1])
     need = minimum_side(n_scales)
     if min(height, width) < need:
         fit = largest_fitting_scales(height, width)
-        remedy = (
-            f"use n_scales={fit} or less, or a larger image"
-            if fit >= 1
-            else f"use an image of at least {minimum_side(1)}×{minimum_side(1)} pixels"
-        )
-        raise ValueError(
-            f"image of {height}×{width} pixels is too small for n_scales={n_scales}, "
-            f"which needs at least {need} pixels per side; {remedy}"
+        if fit >= 1:
+            remedy = "use {} or less, or a larger %s" % what
+            arguments = [("n_scales", fit)]
+        else:
+            remedy = "use a larger %s: at least %d pixels wide and high (or at least %d with {})" % (
+                what, need, minimum_side(1)
+            )
+            arguments = [("n_scales", 1)]
+        raise ParameterError(
+            "n_scales",
+            "the %s of %d×%d pixels (width×height) is too small for {}, which needs at least %d "
+            "pixels per side; %s" % (what, width, height, need, remedy),
+            ("n_scales", n_scales),
+            *arguments,
         )
 
 

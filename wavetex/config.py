@@ -9,9 +9,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ParameterError
 from .statistics import ModelConfig
 
-__all__ = ["Schedule", "SCHEDULES", "SynthesisConfig", "INITS", "DTYPES", "OBJECTIVES", "output_size"]
+__all__ = [
+    "Schedule", "SCHEDULES", "SynthesisConfig", "INITS", "DTYPES", "OBJECTIVES", "SEED_MAX", "MAX_SIDE", "output_size"
+]
 
 @dataclass(frozen=True)
 class Schedule:
@@ -41,6 +44,11 @@ SCHEDULES: dict[str, Schedule] = {
     "default": Schedule(runs_gray=1, runs_colour=1, max_iter=300, min_decrease=0.05, window=50),
 }
 
+SEED_MAX = 2**63 - 1
+"""Largest seed: torch's CPU generator keeps 63 bits, so 2**63 would repeat seed 0."""
+MAX_SIDE = 8192
+"""Largest side, in pixels, of a synthesis."""
+
 INITS = ("noise", "spectrum")
 DTYPES = ("float32", "float64")
 #: What the synthesis matches (see :class:`SynthesisConfig`).
@@ -61,7 +69,8 @@ class SynthesisConfig:
     n_samples : int
         Independent syntheses, optimised together as a batch.
     seed : int
-        Sample k starts from noise drawn (on the CPU) with seed ``seed + k``.
+        Sample k starts from noise drawn (on the CPU) with seed ``seed + k``; from 0 to
+        :data:`SEED_MAX` (2**63 - 1), ``seed + n_samples - 1`` included.
     schedule : str
         A name of :data:`SCHEDULES`: ``"default"`` (fast) or ``"paper"``.
     max_iter : int or None
@@ -123,26 +132,40 @@ class SynthesisConfig:
 
 def output_size(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> tuple[int, int]:
     """Check the options of ``config`` and return the output (height, width)."""
-    if config.schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {config.schedule!r}")
-    if config.objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {config.objective!r}")
-    if config.init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}, got {config.init!r}")
+    for name, choices in (("schedule", SCHEDULES), ("objective", OBJECTIVES), ("init", INITS)):
+        if getattr(config, name) not in choices:
+            raise ParameterError(
+                name, "{} must be one of %s, got %r" % (", ".join(choices), getattr(config, name)), (name,)
+            )
     optional = tuple(name for name in ("max_iter", "probe_every") if getattr(config, name) is not None)
     for name in ("n_samples",) + optional:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {config.seed!r}")
+            raise ParameterError(name, "{} must be a positive integer, got %r" % (value,), (name,))
+    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or not 0 <= config.seed <= SEED_MAX:
+        raise ParameterError(
+            "seed", "{} must be an integer from 0 to 2**63 - 1 (%d), got %r" % (SEED_MAX, config.seed), ("seed",)
+        )
+    if config.seed + config.n_samples - 1 > SEED_MAX:
+        raise ParameterError(
+            "seed",
+            "sample k uses seed + k, so with {} the largest {} is %d (2**63 - 1 in all), got %d"
+            % (SEED_MAX - config.n_samples + 1, config.seed),
+            ("n_samples", config.n_samples),
+            ("seed",),
+        )
     if config.time_budget is not None and not config.time_budget > 0:
-        raise ValueError(f"time_budget must be a positive number of seconds, got {config.time_budget!r}")
+        raise ParameterError(
+            "time_budget", "{} must be a positive number of seconds, got %r" % (config.time_budget,), ("time_budget",)
+        )
     size = tuple(config.size) if config.size is not None else exemplar_size
     if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in size):
-        raise ValueError(f"size must be (height, width) in pixels, got {config.size!r}")
-    if max(size) > 8192:
-        raise ValueError(
-            f"size {size[1]} wide × {size[0]} high is too large (at most 8192 per side); ask for a smaller size"
+        raise ParameterError("size", "{} must be (height, width) in pixels, got %r" % (config.size,), ("size",))
+    if max(size) > MAX_SIDE:
+        raise ParameterError(
+            "size",
+            "{} of %d×%d pixels (width×height) is too large (at most %d per side); ask for a smaller size"
+            % (size[1], size[0], MAX_SIDE),
+            ("size",),
         )
     return size

@@ -17,7 +17,6 @@ import functools
 import hashlib
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +34,12 @@ __all__ = [
 
 #: Bump whenever the definition or the on-disk layout changes: old cache files are ignored.
 CACHE_FORMAT_VERSION = 1
+
+# What every valid filter bank satisfies (see _is_valid): each Morlet wavelet has zero
+# mean and a Fourier peak just below 1 (0.93 to 0.98 for the grids wavetex uses); the
+# low-pass has unit gain at frequency 0 (1 + 3e-5, from kymatio's 3.1415).
+_WAVELET_PEAK_RANGE = (0.85, 1.0 + 1e-9)
+_TOLERANCE = 1e-6
 
 # Periodisation images of the Gaussian envelope further than this (in units of the
 # exponent) contribute less than exp(-70) ≈ 4e-31 of the peak and are skipped.
@@ -215,28 +220,57 @@ def _cache_file(M: int, N: int, J: int, L: int) -> Path:
 
 
 def _load_cached(path: Path, M: int, N: int, J: int, L: int) -> FilterBank | None:
+    """The cached bank at ``path``, or None when it is missing, unreadable or invalid."""
     try:
         with np.load(path) as data:
             bank = FilterBank(data["psi_hat"], data["phi_hat"], data["haar_hat"])
     except Exception:  # missing, partial or foreign file: rebuild
         return None
-    if bank.psi_hat.shape != (J, L, M, N) or bank.phi_hat.shape != (M, N):
-        return None
-    return bank
+    return bank if _is_valid(bank, M, N, J, L) else None
+
+
+def _is_valid(bank: FilterBank, M: int, N: int, J: int, L: int) -> bool:
+    """Shapes, finite values, zero-mean wavelets with the expected peak, a unit-gain
+    low-pass, exact Haar filters, and the finest wavelets equal to a fresh build.
+
+    Examples
+    --------
+    >>> bank = _build(32, 32, 2, 4)
+    >>> _is_valid(bank, 32, 32, 2, 4)
+    True
+    >>> _is_valid(FilterBank(bank.psi_hat * np.nan, bank.phi_hat, bank.haar_hat), 32, 32, 2, 4)
+    False
+    """
+    if (
+        bank.psi_hat.shape != (J, L, M, N)
+        or bank.phi_hat.shape != (M, N)
+        or bank.haar_hat.shape != (3, M, N)
+    ):
+        return False
+    arrays = (bank.psi_hat, bank.phi_hat, bank.haar_hat)
+    if not all(np.isfinite(array).all() for array in arrays):
+        return False
+    peaks = bank.psi_hat.max(axis=(2, 3))
+    low, high = _WAVELET_PEAK_RANGE
+    if not (np.abs(bank.psi_hat[:, :, 0, 0]).max() < _TOLERANCE and low <= peaks.min() and peaks.max() <= high):
+        return False
+    if abs(bank.phi_hat[0, 0] - 1.0) > 1e-3 or not np.array_equal(bank.haar_hat, haar_hat(M, N)):
+        return False
+    finest = [morlet_hat(M, N, sigma=0.8, theta=theta, xi=3 * np.pi / 4, slant=4 / L) for theta in orientation_angles(L)]
+    return bool(np.allclose(bank.psi_hat[0], finest, rtol=0, atol=_TOLERANCE))
 
 
 def _store(path: Path, bank: FilterBank) -> None:
-    """Write atomically: a temporary file in the same directory, then ``os.replace``."""
+    """Write the cache file atomically (:func:`wavetex.io.atomic_write`), replacing a bad one."""
+    from .io import atomic_write
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "wb") as file:  # a file object: np.savez adds no suffix
+            np.savez(file, psi_hat=bank.psi_hat, phi_hat=bank.phi_hat, haar_hat=bank.haar_hat)
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, psi_hat=bank.psi_hat, phi_hat=bank.phi_hat, haar_hat=bank.haar_hat)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, write, overwrite=True)
     except OSError:  # read-only home, full disk...: the cache is an optimisation only
         pass
 
@@ -244,6 +278,9 @@ def _store(path: Path, bank: FilterBank) -> None:
 @functools.lru_cache(maxsize=16)
 def filter_bank(M: int, N: int, n_scales: int, n_orientations: int) -> FilterBank:
     """The filters of the ALPHA model on an M×N grid, cached in memory and on disk.
+
+    A cache file that fails the checks of a valid bank (finite values, expected
+    norms, see :func:`_is_valid`) is rebuilt and replaced.
 
     Parameters
     ----------

@@ -11,15 +11,18 @@ caller passes ``overwrite=True``.
 
 Formats
 -------
-Pillow does most of the work. Two cases need another path, because Pillow has
-no 16-bit colour image mode:
+Pillow does most of the work. Two cases need another library, because Pillow
+has no 16-bit colour image mode (it reads such files as 8 bits):
 
-* 16-bit colour PNG (RGB, RGBA, gray + alpha): read with Pillow's own PNG
-  (zlib) decoder, called twice through :func:`PIL.Image.frombytes` to obtain
-  the high and the low byte of each sample; written by a small PNG encoder
-  in this module (zlib + the "Sub" filter of the PNG specification).
+* 16-bit colour PNG (RGB, RGBA, gray + alpha): read and written with ``pypng``.
 * 16-bit colour TIFF: read and written with ``tifffile``, a dependency of
   scikit-image.
+
+EXIF orientation is applied with :func:`PIL.ImageOps.exif_transpose`, on the
+Pillow image or, for the two cases above, on each channel.
+
+Images larger than :data:`MAX_PIXELS` are refused from the file's header,
+before any pixel is decoded.
 
 JPEG, BMP and WebP hold 8 bits per sample only; asking :func:`write_image`
 for 16 bits in those formats raises a :class:`ValueError`.
@@ -50,10 +53,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps
+import png
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "MAX_PIXELS",
     "SIXTEEN_BIT_FORMATS",
     "atomic_write",
     "read_image",
@@ -80,7 +85,11 @@ IMAGE_SUFFIXES: dict[str, str] = {
 SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
 _READ_MODES = ("auto", "gray", "rgb")
 _EXIF_ORIENTATION = 0x0112
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+MAX_PIXELS = 4096 * 4096
+"""Most pixels :func:`read_image` decodes (16.8 megapixels: 4096 × 4096, or a 12-megapixel
+photo). Larger images are refused from their header, before decoding; downscale or crop
+them first. Pass ``max_pixels`` to :func:`read_image` to move the limit."""
 
 # Options that keep as much of the image as each format allows.
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
@@ -94,7 +103,9 @@ _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
 # Errors from Pillow, zlib, struct and tifffile that mean "this is not a
 # complete, decodable image". FileNotFoundError and PermissionError are
 # re-raised unchanged (see read_image).
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError)
+_DECODE_ERRORS = (
+    OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError, png.Error
+)
 
 
 class _UnsupportedImage(ValueError):
@@ -104,7 +115,7 @@ class _UnsupportedImage(ValueError):
 # ---------------------------------------------------------------- reading
 
 
-def read_image(path: PathLike, *, mode: ReadMode = "auto") -> np.ndarray:
+def read_image(path: PathLike, *, mode: ReadMode = "auto", max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read an image file into a float64 array with values in [0, 1].
 
     Parameters
@@ -119,6 +130,9 @@ def read_image(path: PathLike, *, mode: ReadMode = "auto") -> np.ndarray:
         with equal weights (the plain mean, the convention of the wavetex
         model, not a luminance formula); ``"rgb"`` repeats a gray image in
         three channels.
+    max_pixels : int, keyword-only
+        Refuse images with more pixels than this (default :data:`MAX_PIXELS`),
+        checked on the file's header before decoding.
 
     Returns
     -------
@@ -133,8 +147,9 @@ def read_image(path: PathLike, *, mode: ReadMode = "auto") -> np.ndarray:
         No file at ``path``.
     ValueError
         The file is not a readable image (unknown format, corrupted or
-        truncated), holds values wavetex does not accept (floats outside
-        [0, 1], more than 16 bits), or ``mode`` is not one of the three choices.
+        truncated), is larger than ``max_pixels``, holds values wavetex does
+        not accept (NaN, floats outside [0, 1], more than 16 bits), or ``mode``
+        is not one of the three choices.
     RuntimeError
         ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` was set to True by someone
         else, which would let truncated files load silently.
@@ -177,9 +192,11 @@ def read_image(path: PathLike, *, mode: ReadMode = "auto") -> np.ndarray:
     with warnings.catch_warnings(record=True) as decoder_warnings:
         warnings.simplefilter("always")
         try:
-            pixels, maximum, transparency = _decode(path)
+            pixels, maximum, transparency = _decode(path, max_pixels)
         except (FileNotFoundError, PermissionError, _UnsupportedImage):
             raise
+        except Image.DecompressionBombError as error:  # Pillow's own, larger limit
+            raise _too_many_pixels(path, None, max_pixels, str(error)) from None
         except _DECODE_ERRORS as error:
             error_type = type(error).__name__
             if type(error).__module__ != "builtins":
@@ -207,23 +224,47 @@ def read_image(path: PathLike, *, mode: ReadMode = "auto") -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def _decode(path: Path) -> tuple[np.ndarray, float, str | None]:
+def _decode(path: Path, max_pixels: int) -> tuple[np.ndarray, float, str | None]:
     """Decode ``path`` into ``(samples, full-scale value, transparency note)``.
 
     ``samples`` has shape (H, W) or (H, W, 3) with any alpha removed;
     ``transparency note`` describes the dropped alpha, or is None.
     """
-    with Image.open(path) as opened:
+    try:
+        opened = Image.open(path)  # reads the header only
+    except UnidentifiedImageError:
+        if _is_tiff(path):  # a TIFF layout Pillow does not know, such as float RGB
+            return _decode_tiff_with_tifffile(path, max_pixels)
+        raise
+    with opened:
+        width, height = opened.size
+        if width * height > max_pixels:
+            raise _too_many_pixels(path, (width, height), max_pixels)
         if opened.format == "PNG" and _png_is_16_bit_colour(path):
-            samples, orientation = _read_png_16_bit_colour(path)
-            return _split_alpha(_orient(samples, orientation), 65535.0)
+            samples = _read_png_with_pypng(path)
+            return _split_alpha(_exif_transposed(samples, _png_exif(path)), 65535.0)
         if opened.format == "TIFF" and _tiff_is_wide_colour(opened):
-            orientation = int(opened.getexif().get(_EXIF_ORIENTATION, 1))
-            samples, maximum = _read_tiff_with_tifffile(path)
-            return _split_alpha(_orient(samples, orientation), maximum)
+            return _decode_tiff_with_tifffile(path, max_pixels)
         opened.load()
         image = ImageOps.exif_transpose(opened)
     return _pillow_samples(image)
+
+
+def _too_many_pixels(
+    path: Path, size: tuple[int, int] | None, max_pixels: int, detail: str = ""
+) -> _UnsupportedImage:
+    side = int(max_pixels**0.5)
+    found = (
+        f"is {size[0]}×{size[1]} pixels (width×height, {size[0] * size[1] / 1e6:.1f} megapixels)"
+        if size is not None
+        else f"claims too many pixels ({detail.rstrip('.')})"
+    )
+    return _UnsupportedImage(
+        f"{str(path)!r} {found}; wavetex reads images of at most {max_pixels:,} pixels "
+        f"({max_pixels / 1e6:.1f} megapixels, e.g. {side}×{side}). Downscale or crop it first, "
+        f"e.g. magick {path.name} -resize {side}x{side} smaller.png, or with Pillow "
+        f"image.thumbnail(({side}, {side}))."
+    )
 
 
 def _pillow_samples(image: Image.Image) -> tuple[np.ndarray, float, str | None]:
@@ -289,6 +330,13 @@ def _split_alpha(samples: np.ndarray, maximum: float) -> tuple[np.ndarray, float
 def _check_float_samples(samples: np.ndarray) -> np.ndarray:
     if samples.size == 0:
         return samples
+    n_nan = int(np.count_nonzero(np.isnan(samples)))
+    if n_nan:
+        raise _UnsupportedImage(
+            f"floating-point image with {n_nan} NaN pixel value(s) (not a number) out of "
+            f"{samples.size}; wavetex needs finite values in [0, 1]. Replace them first, e.g. "
+            "np.nan_to_num(image) or by inpainting, and save the image again."
+        )
     in_range = np.all(np.isfinite(samples)) and samples.min() >= 0.0 and samples.max() <= 1.0
     if not in_range:
         raise _UnsupportedImage(
@@ -299,94 +347,54 @@ def _check_float_samples(samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-def _orient(samples: np.ndarray, orientation: int) -> np.ndarray:
-    """Apply an EXIF orientation (1 to 8) to an (H, W[, C]) array.
+def _exif_transposed(samples: np.ndarray, exif: Image.Exif | bytes | None) -> np.ndarray:
+    """Apply an EXIF orientation to (H, W[, C]) samples with :func:`PIL.ImageOps.exif_transpose`.
 
-    Matches :func:`PIL.ImageOps.exif_transpose`; used where pixels do not go
-    through a Pillow image.
+    For samples Pillow cannot hold as one image (16-bit colour): each channel goes
+    through Pillow on its own.
     """
-    if orientation == 2:
-        return samples[:, ::-1]
-    if orientation == 3:
-        return samples[::-1, ::-1]
-    if orientation == 4:
-        return samples[::-1]
-    if orientation == 5:
-        return samples.swapaxes(0, 1)
-    if orientation == 6:
-        return np.rot90(samples, k=-1)
-    if orientation == 7:
-        return samples[::-1, ::-1].swapaxes(0, 1)
-    if orientation == 8:
-        return np.rot90(samples, k=1)
-    return samples
+    if isinstance(exif, bytes):
+        loaded = Image.Exif()
+        loaded.load(exif)
+        exif = loaded
+    orientation = int(exif.get(_EXIF_ORIENTATION, 1)) if exif is not None else 1
+    if orientation == 1:
+        return samples
+    channels = samples[..., None] if samples.ndim == 2 else samples
+    transposed = []
+    for channel in np.moveaxis(channels, -1, 0):
+        image = Image.fromarray(np.ascontiguousarray(channel))
+        image.getexif()[_EXIF_ORIENTATION] = orientation
+        transposed.append(np.asarray(ImageOps.exif_transpose(image)))
+    result = np.stack(transposed, axis=-1)
+    return result[..., 0] if samples.ndim == 2 else result
 
 
 def _png_is_16_bit_colour(path: Path) -> bool:
-    """True for 16-bit PNGs with colour or alpha, which Pillow truncates to 8 bits."""
+    """True for 16-bit PNGs with colour or alpha, which Pillow reads as 8 bits."""
     with open(path, "rb") as file:
-        start = file.read(29)
-    if len(start) < 29 or not start.startswith(_PNG_SIGNATURE) or start[12:16] != b"IHDR":
-        return False
-    bit_depth, colour_type = start[24], start[25]
-    return bit_depth == 16 and colour_type in (2, 4, 6)
+        reader = png.Reader(file=file)
+        reader.preamble()
+    return reader.bitdepth == 16 and reader.color_type in (2, 4, 6)
 
 
-def _read_png_16_bit_colour(path: Path) -> tuple[np.ndarray, int]:
-    """Read a 16-bit RGB, RGBA or gray + alpha PNG losslessly.
+def _read_png_with_pypng(path: Path) -> np.ndarray:
+    """The uint16 samples of a 16-bit PNG, shape (H, W, C) (C = 2, 3 or 4)."""
+    with open(path, "rb") as file:
+        width, height, rows, info = png.Reader(file=file).read()
+        samples = np.array([np.asarray(row, dtype=np.uint16) for row in rows], dtype=np.uint16)
+    return samples.reshape(height, width, info["planes"])
 
-    Returns the uint16 samples, shape (H, W, C) with C = 3, 4 or 2, and the
-    EXIF orientation (1 when the file has none).
-    """
-    data = path.read_bytes()
-    position = len(_PNG_SIGNATURE)
-    header = b""
-    compressed: list[bytes] = []
-    orientation = 1
-    while position < len(data):
-        if position + 8 > len(data):
-            raise EOFError("PNG file ends inside a chunk header")
-        length, chunk_type = struct.unpack(">I4s", data[position : position + 8])
-        body = data[position + 8 : position + 8 + length]
-        checksum = data[position + 8 + length : position + 12 + length]
-        if len(body) < length or len(checksum) < 4:
-            raise EOFError(f"PNG file ends inside its {chunk_type!r} chunk")
-        if zlib.crc32(chunk_type + body) != struct.unpack(">I", checksum)[0]:
-            raise SyntaxError(f"PNG {chunk_type!r} chunk is corrupted (checksum mismatch)")
-        if chunk_type == b"IHDR":
-            header = body
-        elif chunk_type == b"IDAT":
-            compressed.append(body)
-        elif chunk_type == b"eXIf":
-            exif = Image.Exif()
-            exif.load(body)
-            orientation = int(exif.get(_EXIF_ORIENTATION, 1))
-        elif chunk_type == b"IEND":
-            break
-        position += 12 + length
-    if len(header) != 13 or not compressed:
-        raise SyntaxError("PNG file lacks its IHDR or IDAT chunk")
-    width, height, _, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    size = (width, height)
-    stream = b"".join(compressed)
-    interlace_argument = (1,) if interlace else ()
 
-    def decode(image_mode: str, rawmode: str) -> np.ndarray:
-        image = Image.frombytes(image_mode, size, stream, "zip", rawmode, *interlace_argument)
-        return np.asarray(image).astype(np.uint16)
-
-    if colour_type == 4:
-        # gray + alpha: 4 bytes per pixel, read raw as if they were RGBA bytes
-        raw = decode("RGBA", "RGBA")
-        gray = raw[..., 0] << 8 | raw[..., 1]
-        alpha = raw[..., 2] << 8 | raw[..., 3]
-        samples = np.stack([gray, alpha], axis=-1)
-    else:
-        image_mode = "RGB" if colour_type == 2 else "RGBA"
-        high_bytes = decode(image_mode, f"{image_mode};16B")
-        low_bytes = decode(image_mode, f"{image_mode};16L")
-        samples = high_bytes << 8 | low_bytes
-    return samples, orientation
+def _png_exif(path: Path) -> bytes | None:
+    """The body of the PNG's eXIf chunk, or None."""
+    with open(path, "rb") as file:
+        for chunk_type, body in png.Reader(file=file).chunks():
+            if chunk_type == b"eXIf":
+                return body
+            if chunk_type == b"IEND":
+                break
+    return None
 
 
 def _tiff_is_wide_colour(image: Image.Image) -> bool:
@@ -398,24 +406,37 @@ def _tiff_is_wide_colour(image: Image.Image) -> bool:
     return samples_per_pixel > 1 and max(int(value) for value in bits) > 8
 
 
-def _read_tiff_with_tifffile(path: Path) -> tuple[np.ndarray, float]:
-    """First page of a TIFF as (H, W, C) samples, and their full-scale value."""
+def _is_tiff(path: Path) -> bool:
+    with open(path, "rb") as file:
+        return file.read(4) in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def _decode_tiff_with_tifffile(path: Path, max_pixels: int) -> tuple[np.ndarray, float, str | None]:
+    """First page of a TIFF through tifffile: samples (alpha split off), full scale, note."""
     import tifffile
 
     with tifffile.TiffFile(path) as tiff:
         page = tiff.pages[0]
+        axes, shape = page.axes, dict(zip(page.axes, page.shape))
+        width, height = shape.get("X", 1), shape.get("Y", 1)
+        if width * height > max_pixels:
+            raise _too_many_pixels(path, (width, height), max_pixels)
+        orientation_tag = page.tags.get(274)
         samples = page.asarray()
-        axes = page.axes
     if "S" in axes:
         samples = np.moveaxis(samples, axes.index("S"), -1)
     samples = samples.reshape(samples.shape[-3:] if samples.ndim >= 3 else samples.shape)
     if samples.dtype.kind == "f":
-        return _check_float_samples(samples), 1.0
-    if samples.dtype.kind != "u":
+        samples, maximum = _check_float_samples(samples), 1.0
+    elif samples.dtype.kind == "u":
+        maximum = float(np.iinfo(samples.dtype).max)
+    else:
         raise _UnsupportedImage(
             f"TIFF samples of type {samples.dtype}; expected unsigned integers or floats."
         )
-    return samples, float(np.iinfo(samples.dtype).max)
+    exif = Image.Exif()
+    exif[_EXIF_ORIENTATION] = int(orientation_tag.value) if orientation_tag is not None else 1
+    return _split_alpha(_exif_transposed(samples, exif), maximum)
 
 
 # ---------------------------------------------------------------- writing
@@ -540,7 +561,7 @@ def _encode(path: Path, samples: np.ndarray, image_format: str) -> None:
     """Write uint8 or uint16 ``samples`` in ``image_format`` to ``path``."""
     if samples.dtype == np.uint16 and samples.ndim == 3:
         if image_format == "PNG":
-            path.write_bytes(_encode_png_16_bit_colour(samples))
+            _write_png_with_pypng(path, samples)
         else:
             import tifffile
 
@@ -550,34 +571,15 @@ def _encode(path: Path, samples: np.ndarray, image_format: str) -> None:
     Image.fromarray(samples).save(path, format=image_format, **_SAVE_OPTIONS[image_format])
 
 
-def _encode_png_16_bit_colour(samples: np.ndarray) -> bytes:
-    """Encode (H, W, C) uint16 samples as a 16-bit PNG (no interlacing).
-
-    C = 3 gives RGB (what :func:`write_image` uses); C = 2 (gray + alpha) and
-    C = 4 (RGBA) are supported too. Each scanline uses the PNG "Sub" filter:
-    every byte minus the byte one pixel to its left, modulo 256.
-    """
+def _write_png_with_pypng(path: Path, samples: np.ndarray) -> None:
+    """Write (H, W, C) uint16 samples as a 16-bit PNG: C = 3 is RGB (what
+    :func:`write_image` uses), C = 2 gray + alpha, C = 4 RGBA."""
     height, width, channels = samples.shape
-    colour_type = {2: 4, 3: 2, 4: 6}[channels]
-    bytes_per_pixel = 2 * channels
-    scanlines = samples.astype(">u2").view(np.uint8).reshape(height, width * bytes_per_pixel)
-    filtered = scanlines.copy()
-    filtered[:, bytes_per_pixel:] = scanlines[:, bytes_per_pixel:] - scanlines[:, :-bytes_per_pixel]
-    rows = np.concatenate([np.ones((height, 1), dtype=np.uint8), filtered], axis=1)  # 1 = Sub
-
-    def chunk(chunk_type: bytes, body: bytes) -> bytes:
-        checksum = zlib.crc32(chunk_type + body)
-        return struct.pack(">I", len(body)) + chunk_type + body + struct.pack(">I", checksum)
-
-    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
-    return b"".join(
-        [
-            _PNG_SIGNATURE,
-            chunk(b"IHDR", header),
-            chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)),
-            chunk(b"IEND", b""),
-        ]
+    writer = png.Writer(
+        width, height, greyscale=channels == 2, alpha=channels in (2, 4), bitdepth=16, compression=6
     )
+    with open(path, "wb") as file:
+        writer.write_array(file, samples.reshape(-1))
 
 
 # ------------------------------------------------------------ atomic files
@@ -663,7 +665,7 @@ def atomic_write(
 def _exists_message(path: Path) -> str:
     return (
         f"{str(path)!r} already exists and was left unchanged; pass overwrite=True "
-        "(--force on the command line) to replace it, or choose another path."
+        "to replace it, or choose another path."
     )
 
 
@@ -675,6 +677,11 @@ def _create_temporary_file(path: Path) -> Path:
             descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+        except OSError as error:  # name the folder, not our temporary file
+            raise type(error)(
+                f"cannot write files in the folder {str(path.parent)!r} ({error.strerror}), so "
+                f"{str(path)!r} cannot be written; choose another folder."
+            ) from None
         os.close(descriptor)
         return candidate
     raise FileExistsError(f"could not create a temporary file next to {str(path)!r}")

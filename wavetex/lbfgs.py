@@ -131,6 +131,36 @@ def _strong_wolfe(
     return f_new, g_new, t, evals
 
 
+class _History:
+    """The last ``size`` curvature pairs (s, y) of one run, in buffers allocated once.
+
+    A new tensor for every pair would interleave long-lived vectors with the large,
+    short-lived temporaries of each evaluation, and the heap could then never shrink:
+    the peak memory of a 256² synthesis grew by about 200 MB in 40 iterations.
+    """
+
+    def __init__(self, size: int, like: torch.Tensor) -> None:
+        self.steps = like.new_empty(size, like.numel())
+        self.directions = like.new_empty(size, like.numel())
+        self.rho: list[float] = []
+        self.slots: list[int] = []  # buffer rows, oldest pair first
+
+    def push(self, step: torch.Tensor, direction: torch.Tensor, rho: float) -> None:
+        if len(self.slots) == len(self.steps):  # full: the oldest pair's row is reused
+            slot = self.slots.pop(0)
+            self.rho.pop(0)
+        else:
+            slot = len(self.slots)
+        self.steps[slot].copy_(step)
+        self.directions[slot].copy_(direction)
+        self.slots.append(slot)
+        self.rho.append(rho)
+
+    def pairs(self) -> list[tuple[torch.Tensor, torch.Tensor, float]]:
+        """(s, y, 1 / yᵀs) for every kept pair, oldest first."""
+        return [(self.steps[k], self.directions[k], rho) for k, rho in zip(self.slots, self.rho)]
+
+
 def lbfgs_run(
     state: SampleState,
     options: LBFGSOptions,
@@ -153,9 +183,7 @@ def lbfgs_run(
     if grad.abs().max().item() <= options.tolerance_grad:
         state.stop_reason = "gradient below tolerance"
         return loss, grad
-    old_dirs: list[torch.Tensor] = []
-    old_steps: list[torch.Tensor] = []
-    rho: list[float] = []
+    history = _History(min(options.history_size, options.max_iter), grad)
     h_diag = 1.0
     d = t = prev_grad = None
     for n_iter in range(1, options.max_iter + 1):
@@ -166,21 +194,19 @@ def lbfgs_run(
             s = d * t
             ys = y.dot(s).item()
             if ys > 1e-10:
-                if len(old_dirs) == options.history_size:
-                    old_dirs.pop(0), old_steps.pop(0), rho.pop(0)
-                old_dirs.append(y)
-                old_steps.append(s)
-                rho.append(1.0 / ys)
+                history.push(s, y, 1.0 / ys)
                 h_diag = ys / y.dot(y).item()
+            pairs = history.pairs()
             q = -grad
-            alpha = [0.0] * len(old_dirs)
-            for i in range(len(old_dirs) - 1, -1, -1):
-                alpha[i] = old_steps[i].dot(q).item() * rho[i]
-                q = q - alpha[i] * old_dirs[i]
+            alpha = [0.0] * len(pairs)
+            for i in range(len(pairs) - 1, -1, -1):
+                step, direction, rho = pairs[i]
+                alpha[i] = step.dot(q).item() * rho
+                q = q - alpha[i] * direction
             d = q * h_diag
-            for i in range(len(old_dirs)):
-                beta = old_dirs[i].dot(d).item() * rho[i]
-                d = d + (alpha[i] - beta) * old_steps[i]
+            for i, (step, direction, rho) in enumerate(pairs):
+                beta = direction.dot(d).item() * rho
+                d = d + (alpha[i] - beta) * step
         prev_grad, prev_loss = grad, loss
         t = min(1.0, 1.0 / grad.abs().sum().item()) if n_iter == 1 else 1.0
         gtd = grad.dot(d).item()
@@ -190,7 +216,7 @@ def lbfgs_run(
         loss, grad, t, ls_evals = yield from _strong_wolfe(
             state.x, t, d, loss, grad, gtd, max_ls=options.line_search_max
         )
-        state.x = state.x + t * d
+        state.x.add_(d, alpha=t)  # in place: no new long-lived vector per iteration
         state.loss = loss
         state.n_iter += 1
         state.n_evals += ls_evals

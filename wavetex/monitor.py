@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._layout import channels_last
 from .lbfgs import SampleState
 from .objective import Objective
 
@@ -125,12 +126,6 @@ class Monitor:
         """Remove the progress bar."""
         if self._bar is not None:
             self._bar.close()
-
-
-def channels_last(image: torch.Tensor) -> np.ndarray:
-    """(C, H, W) tensor -> (H, W) or (H, W, 3) float64 array, as wavetex.io uses."""
-    array = image.detach().cpu().double().numpy()
-    return array[0] if array.shape[0] == 1 else np.moveaxis(array, 0, -1)
 
 
 def probe_checkpoint(step: int, images: torch.Tensor, exemplar: np.ndarray) -> dict[str, Any]:

@@ -17,15 +17,12 @@ from dataclasses import dataclass
 
 import torch
 
+from .errors import SynthesisError
 from .statistics import TextureStatistics
 
 __all__ = ["LOSS_WEIGHT", "Target", "Constraint", "Objective", "SynthesisError", "statistics_error"]
 
 LOSS_WEIGHT = 1e-6  # the paper's weight on squared differences of summed statistics
-
-
-class SynthesisError(RuntimeError):
-    """The optimisation cannot go on (for instance the loss became NaN)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,8 @@ class Objective:
         self.constraint = constraint
         n_samples = shape[0]
         self.best_loss = [math.inf] * n_samples
-        self.best_x: list[torch.Tensor | None] = [None] * n_samples
+        self.best_x: list[torch.Tensor | None] = [None] * n_samples  # rows of one buffer
+        self._best_buffer: torch.Tensor | None = None
         self.initial_losses: list[float] | None = None
         self.initial_errors: list[float] | None = None
         self._errors_by_loss: list[dict[float, float]] = [{} for _ in range(n_samples)]
@@ -174,7 +172,10 @@ class Objective:
             bad = [b for b, loss in enumerate(losses.tolist()) if not math.isfinite(loss)]
             raise SynthesisError(
                 f"the loss became {losses[bad[0]].item()} for sample(s) {bad}: the optimisation diverged. "
-                "Try dtype='float64', another seed, or fewer scales (n_scales)"
+                "Try {}, another {}, or fewer scales ({})",
+                ("dtype", "float64"),
+                ("seed",),
+                ("n_scales",),
             )
         (grad,) = torch.autograd.grad(losses.sum(), images)
         with torch.no_grad():
@@ -185,8 +186,10 @@ class Objective:
             for b, loss in enumerate(losses_list):
                 self._errors_by_loss[b][loss] = errors[b]
                 if loss < self.best_loss[b]:
+                    if self._best_buffer is None:  # allocated once (see wavetex.lbfgs._History)
+                        self._best_buffer = torch.empty_like(X.detach())
                     self.best_loss[b] = loss
-                    self.best_x[b] = X[b].detach().clone()
+                    self.best_x[b] = self._best_buffer[b].copy_(X[b].detach())
         return losses.detach(), self.variables(grad)
 
     def iteration_error(self, sample: int, loss: float) -> float:

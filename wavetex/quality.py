@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._layout import channels_first
 from .representation import periodic_component
 
 __all__ = [
@@ -40,11 +41,9 @@ __all__ = [
 
 def _channels_first(image: Any) -> torch.Tensor:
     """(H, W) or (H, W, C) array, or (C, H, W) tensor -> float64 (C, H, W) tensor."""
-    if isinstance(image, torch.Tensor):
-        tensor = image.detach().cpu().double()
-        return tensor[None] if tensor.ndim == 2 else tensor
-    array = np.asarray(image, dtype=np.float64)
-    return torch.from_numpy(array[None] if array.ndim == 2 else np.moveaxis(array, -1, 0).copy())
+    image = channels_first(np.asarray(image, dtype=np.float64) if not isinstance(image, torch.Tensor) else image)
+    tensor = image.detach().cpu().double()
+    return tensor[None] if tensor.ndim == 2 else tensor
 
 
 def axis_energy_share(image: Any) -> float:

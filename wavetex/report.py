@@ -264,8 +264,12 @@ def probe_figure(
         heldout = report.heldout_matches[np.isfinite(report.heldout_matches)]
         axes[4].hist(heldout, bins=bins, density=True, alpha=0.5, color="gray",
                      label=f"exemplar vs itself, held out ({heldout.size} crops)")
-    axes[4].hist(matches, bins=bins, density=True, alpha=0.6, color="#d95f02",
-                 label=f"synthesis ({matches.size} crops)")
+    if matches.size:  # a flat synthesis has no crop to compare
+        axes[4].hist(matches, bins=bins, density=True, alpha=0.6, color="#d95f02",
+                     label=f"synthesis ({matches.size} crops)")
+    else:
+        axes[4].text(0.5, 0.5, "no synthesis crop to compare (flat)", transform=axes[4].transAxes,
+                     ha="center", fontsize=8)
     axes[4].axvline(report.copy_threshold, color="k", linestyle="--", linewidth=1,
                     label=f"copy threshold {report.copy_threshold:.2f}")
     axes[4].set_xlabel("best NCC of a crop in the exemplar", fontsize=8)
@@ -461,7 +465,7 @@ def capacity_sweep(
         model = replace(config.model, **options)
         result = synthesize(exemplar, config=replace(config, model=model), progress=progress)
         report = probe(result.images[0], exemplar)
-        n_stats = TextureStatistics(_as_tensor(exemplar), config=model).n_stats
+        n_stats = TextureStatistics(np.asarray(exemplar, dtype=np.float64), config=model).n_stats
         image = wio.write_image(folder / f"rung_{k}.png", np.clip(result.images[0], 0, 1), overwrite=overwrite)
         record = fidelity(result, 0)
         rungs.append({
@@ -476,13 +480,6 @@ def capacity_sweep(
     wio.write_json(folder / "sweep.json", content, overwrite=overwrite)
     _sweep_figure(rungs, exemplar, folder / "sweep.png", overwrite)
     return content
-
-
-def _as_tensor(image: np.ndarray):
-    import torch
-
-    array = np.asarray(image, dtype=np.float64)
-    return torch.from_numpy(np.ascontiguousarray(np.moveaxis(array, -1, 0) if array.ndim == 3 else array))
 
 
 def _sweep_figure(rungs: Sequence[dict[str, Any]], exemplar: np.ndarray, path: Path, overwrite: bool) -> Path:

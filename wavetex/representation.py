@@ -251,11 +251,11 @@ def generalized_rectifier(z: torch.Tensor, n_phases: int) -> torch.Tensor:
     >>> generalized_rectifier(z, 4).flatten().tolist()  # Re, -Im, -Re, Im, rectified
     [1.0, 0.0, 0.0, 2.0]
     """
-    angles = torch.tensor(phase_angles(n_phases), dtype=torch.float64)
-    cos = angles.cos().to(z.real.dtype).to(z.device)[:, None, None]
-    sin = angles.sin().to(z.real.dtype).to(z.device)[:, None, None]
-    real, imag = z.real.unsqueeze(-3), z.imag.unsqueeze(-3)
-    return torch.relu(cos * real - sin * imag)
+    real, imag = z.real, z.imag
+    # one phase at a time: broadcasting all phases at once would hold four temporaries
+    # of the full output's size
+    phases = [torch.relu(math.cos(alpha) * real - math.sin(alpha) * imag) for alpha in phase_angles(n_phases)]
+    return torch.stack(phases, dim=-3)
 
 
 class Standardisation(torch.nn.Module):

@@ -2,8 +2,8 @@
 
 :class:`TextureStatistics` is fitted to an exemplar (its standardisation is frozen
 there) and maps images to a flat vector of statistics in the canonical order of the
-specification (Brochard, Zhang & Mallat, ICLR 2022): wavelet covariances, then
-low-pass, then Haar terms. Values are **means** over the M·N pixels, so images of
+model (Brochard, Zhang & Mallat, ICLR 2022; described in docs/model.md, Statistics):
+wavelet covariances, then low-pass, then Haar terms. Values are **means** over the M·N pixels, so images of
 different sizes are comparable; the reference implementation reports sums, which are
 M·N times larger.
 
@@ -101,7 +101,7 @@ class ModelConfig:
 
     def resolved(self, n_colours: int) -> "ModelConfig":
         """The configuration with the paper's defaults filled in for gray (1) or colour (3)."""
-        _validate.model_options(self)
+        _validate.model_options(self, SHIFT_MODES)
         colour = n_colours == 3
         return replace(
             self,
@@ -352,14 +352,17 @@ class TextureStatistics(torch.nn.Module):
 
     The exemplar fixes the standardisation of every channel (means and standard
     deviations, frozen at construction); calling the module on images returns their
-    statistics in the specification's canonical order, as **means** over pixels (the
+    statistics in the canonical order of docs/model.md (Statistics), as **means** over pixels (the
     reference's sums are M·N times larger).
 
     Parameters
     ----------
-    exemplar : torch.Tensor
-        Float tensor with values in [0, 1]: (H, W) or (1, H, W) for gray, (3, H, W)
-        for colour.
+    exemplar : torch.Tensor or numpy.ndarray
+        Floats with values in [0, 1]. A tensor is channels first: (H, W) or (1, H, W)
+        for gray, (3, H, W) for colour. A numpy array is channels last, as
+        :func:`wavetex.io.read_image` returns it: (H, W) or (H, W, 3) (the same rule
+        as :func:`wavetex.synthesize`). Images passed to the module follow the same
+        rule; batches are (B, C, H, W) tensors or (B, H, W, 3) arrays.
     n_scales, n_orientations, n_phases, delta_j, shifts, masks
         Model options, see :class:`ModelConfig`; ``config=ModelConfig(...)`` may be
         passed instead.
@@ -388,9 +391,12 @@ class TextureStatistics(torch.nn.Module):
     torch.Size([2, 16820])
     >>> stats.index[0]
     {'kind': 'wavelet', 'colours': (0, 0), 'scales': (0, 0), 'orientations': (0, 0), 'phases': (0, 0), 'shift': (0, 0)}
+    >>> import numpy as np
+    >>> wavetex.TextureStatistics(np.random.rand(64, 64, 3), n_scales=4).n_colours
+    3
     """
 
-    def __init__(self, exemplar: torch.Tensor, *, config: ModelConfig | None = None, **options: Any):
+    def __init__(self, exemplar: torch.Tensor | np.ndarray, *, config: ModelConfig | None = None, **options: Any):
         super().__init__()
         if config is not None and options:
             raise TypeError("pass either config=ModelConfig(...) or model options, not both")
@@ -398,7 +404,7 @@ class TextureStatistics(torch.nn.Module):
         exemplar = _validate.exemplar(exemplar)
         self.n_colours = exemplar.shape[0]
         self.config = config.resolved(self.n_colours)
-        _validate.image_size(exemplar.shape[-2:], self.config.n_scales)
+        _validate.image_size(exemplar.shape[-2:], self.config.n_scales, "exemplar")
         self._plan = _build_plan(self.config, self.n_colours)
         self._shifts = shift_set(self.config.n_scales)
         self.register_buffer("_order", torch.as_tensor(self._plan.order), persistent=False)
@@ -439,7 +445,7 @@ class TextureStatistics(torch.nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Statistics of one image (C, H, W) / (H, W) → (n_stats,), or of a batch
-        (B, C, H, W) → (B, n_stats), with the border masks of the specification."""
+        (B, C, H, W) → (B, n_stats), with the border masks of docs/model.md (Representation)."""
         x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
         values = self._statistics(x, "masked")
         return values if batched else values[0]
@@ -586,7 +592,7 @@ class TextureStatistics(torch.nn.Module):
         self, x: torch.Tensor, borders: str
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Rectified wavelet maps (B, C, J, L, A, M, N) and low-pass maps (B, C, M, N),
-        masked as the specification says unless ``borders`` is "circular", and Haar maps
+        masked as docs/model.md (Statistics) says unless ``borders`` is "circular", and Haar maps
         (B, C, 3, M, N) — all before standardisation."""
         M, N = x.shape[-2:]
         psi_hat, phi_hat, haar_hat, masks = self._filter_tensors(M, N, x)
@@ -634,7 +640,7 @@ class TextureStatistics(torch.nn.Module):
     def _statistics(self, x: torch.Tensor, borders: str) -> torch.Tensor:
         """(B, n_stats) statistics of (B, C, M, N) images, borders treated as:
 
-        - "masked": the specification (masks before standardisation; the gray low-pass
+        - "masked": as in docs/model.md (masks before standardisation; the gray low-pass
           masked after it, with an area factor);
         - "circular": no masks, every pixel counts (periodic images);
         - "interior": the circular statistics estimated from pixels inside the masks

@@ -29,10 +29,12 @@ import numpy as np
 import torch
 
 from . import _validate
-from .config import DTYPES, INITS, OBJECTIVES, SCHEDULES, Schedule, SynthesisConfig, output_size
+from .config import DTYPES, INITS, OBJECTIVES, SCHEDULES, SEED_MAX, Schedule, SynthesisConfig, output_size
+from .errors import ParameterError, SynthesisError
 from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
-from .monitor import Callback, Monitor, Stop, channels_last
-from .objective import LOSS_WEIGHT, Constraint, Objective, SynthesisError, Target, statistics_error
+from ._layout import channels_last
+from .monitor import Callback, Monitor, Stop
+from .objective import LOSS_WEIGHT, Constraint, Objective, Target, statistics_error
 from .provenance import versions
 from .representation import periodic_component
 from .result import SynthesisResult
@@ -44,6 +46,7 @@ __all__ = [
     "SynthesisConfig",
     "SynthesisResult",
     "SynthesisError",
+    "SEED_MAX",
     "synthesize",
     "optimise",
     "statistics_error",
@@ -53,29 +56,18 @@ __all__ = [
 def _resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    alternatives = (("device", "auto"), ("device", "cpu"), ("device", "cuda"))
     try:
         device = torch.device(name)
     except RuntimeError as error:
-        raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu' or 'cuda'") from error
+        raise ParameterError("device", "unknown {}; use {}, {} or {}", ("device", name), *alternatives) from error
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but no CUDA GPU is available; use device='cpu' or 'auto'")
+        raise ParameterError(
+            "device", "{} was requested but no CUDA GPU is available; use {} or {}", ("device", name), *alternatives[:2]
+        )
     if device.type not in ("cpu", "cuda"):
-        raise ValueError(f"device {name!r} is not supported; use 'auto', 'cpu' or 'cuda'")
+        raise ParameterError("device", "{} is not supported; use {}, {} or {}", ("device", name), *alternatives)
     return device
-
-
-def _exemplar_tensor(exemplar: Any) -> torch.Tensor:
-    """numpy (H, W) / (H, W, 3) as read by wavetex.io, or a tensor as for TextureStatistics."""
-    if isinstance(exemplar, np.ndarray):
-        if exemplar.ndim == 3 and exemplar.shape[-1] in (3, 4) and exemplar.shape[0] not in (1, 3):
-            exemplar = np.moveaxis(exemplar, -1, 0)
-        if not np.issubdtype(exemplar.dtype, np.floating):
-            raise TypeError(
-                f"exemplar must hold floats in [0, 1], got {exemplar.dtype}; "
-                "read files with wavetex.io.read_image or divide 8-bit data by 255"
-            )
-        exemplar = torch.from_numpy(np.ascontiguousarray(exemplar, dtype=np.float64))
-    return exemplar
 
 
 def _config_of(config: SynthesisConfig | None, options: dict[str, Any]) -> SynthesisConfig:
@@ -182,21 +174,25 @@ def synthesize(
     ((1, 32, 32), [5])
     """
     config = _config_of(config, dict(options))
-    exemplar = _validate.exemplar(_exemplar_tensor(exemplar)).to(torch.float64)  # (C, H, W)
+    exemplar = _validate.exemplar(exemplar).to(torch.float64)  # (C, H, W); numpy is channels last
     device = _resolve_device(config.device)
     if config.dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(map(repr, DTYPES))}, got {config.dtype!r}")
-    stats = TextureStatistics(exemplar, config=config.model)
+        raise ParameterError(
+            "dtype", "{} must be one of %s, got %r" % (", ".join(map(repr, DTYPES)), config.dtype), ("dtype",)
+        )
+    dtype = getattr(torch, config.dtype)
+    # fitted where and in the precision the synthesis runs: float64 on the CPU would
+    # double the memory of the largest temporaries
+    stats = TextureStatistics(exemplar.to(device=device, dtype=dtype), config=config.model)
     size = output_size(config, stats.exemplar_size)
-    _validate.image_size(size, stats.config.n_scales)
+    _validate.image_size(size, stats.config.n_scales, "output")
     config = replace(config, size=tuple(size), model=stats.config, device=str(device))
     periodic = config.objective == "periodic"
     # The image the synthesis imitates: its statistics are the target, its spectrum the
     # "spectrum" start, its histogram the output's.
     reference = periodic_component(exemplar) if periodic else exemplar
-    stats = stats.to(device=device, dtype=getattr(torch, config.dtype))
     with torch.no_grad():
-        x = reference[None].to(device=device, dtype=stats.target.dtype)
+        x = reference[None].to(device=device, dtype=dtype)
         target = Target(
             statistics=stats.circular(x)[0] if periodic else stats.target,
             colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
+
 #: A window (or template) whose per-pixel variance, summed over channels, is below
 #: this value is flat (images in [0, 1]); its NCC is 0 (window) or excluded (template).
 FLAT_VARIANCE = 1e-10
@@ -136,11 +138,13 @@ def _resolve_crop_size(exemplar: np.ndarray, crop_size: int | None) -> int:
         )
     largest = min(exemplar.shape[:2]) // 2
     if not MIN_CROP_SIZE <= crop_size <= largest:
-        raise ValueError(
-            f"crop_size must lie in [{MIN_CROP_SIZE}, {largest}] (half the "
-            f"exemplar's smaller side) for this {exemplar.shape[0]}x"
-            f"{exemplar.shape[1]} exemplar; got {crop_size}. Pass None for "
-            f"the default {default_crop_size(exemplar.shape)}."
+        raise ParameterError(
+            "crop_size",
+            "{} must lie in [%d, %d] (half the exemplar's smaller side) for this %d×%d "
+            "(width×height) exemplar; got %d. Use a crop size in that range, or leave it "
+            "out for the default %d." % (MIN_CROP_SIZE, largest, exemplar.shape[1], exemplar.shape[0],
+                                         crop_size, default_crop_size(exemplar.shape)),
+            ("crop_size",),
         )
     return int(crop_size)
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from ._arrays import (
+    MIN_CROP_SIZE,
     _as_image,
     _check_channels,
     _digest,
@@ -270,11 +272,17 @@ def probe(
     exemplar_array = _as_image(exemplar, "exemplar")
     _check_channels(synthesis_array, exemplar_array, "synthesis and exemplar")
     size = _resolve_crop_size(exemplar_array, crop_size)
-    if min(synthesis_array.shape[:2]) < size:
-        raise ValueError(
-            f"the synthesis ({synthesis_array.shape[0]}x{synthesis_array.shape[1]}) "
-            f"must be at least as large as one crop ({size}x{size}) along both axes. "
-            "Pass a smaller crop_size or a larger synthesis."
+    smaller_side = min(synthesis_array.shape[:2])
+    if smaller_side < size:
+        fits = smaller_side >= MIN_CROP_SIZE
+        raise ParameterError(
+            "crop_size",
+            "the synthesis (%d×%d pixels, width×height) must be at least as large as one crop "
+            "(%d×%d) along both axes; use %s" % (
+                synthesis_array.shape[1], synthesis_array.shape[0], size, size,
+                "{} or less, or a larger synthesis." if fits
+                else "a synthesis at least %d pixels wide and high." % MIN_CROP_SIZE),
+            *([("crop_size", smaller_side)] if fits else []),
         )
     if not (calibration is None or isinstance(calibration, (bool, Calibration))):
         raise TypeError(
