@@ -126,14 +126,14 @@ def inpaint(
 
 @click.command()
 @click.argument("input", metavar="IMAGE")
-@click.option("--size", "new_size", required=True, type=SIZE, metavar="WxH",
+@click.option("--size", "size", required=True, type=SIZE, metavar="WxH",
               help="Output size, width first (e.g. 512x384), or N for N×N; no smaller than IMAGE.")
 @click.option("--anchor", type=click.Choice(list(ANCHORS)), default="center", show_default=True,
               help="Where IMAGE sits in the output.")
 @_shared_options
 @library_errors()
 def extend(
-    input: str, new_size: tuple[int, int], anchor: str, output: Path | None, gray: bool, bit_depth: str,
+    input: str, size: tuple[int, int], anchor: str, output: Path | None, gray: bool, bit_depth: str,
     force: bool, quiet: bool, **options: Any,
 ) -> None:
     """Place IMAGE in a larger canvas and synthesise the rest from its texture.
@@ -148,7 +148,7 @@ def extend(
     source = resolve_source(input)
     image = read(source, gray=gray)
     _run("extend", source, [source.path], output, bit_depth, force, quiet, options,
-         lambda **kw: wavetex.extend(image, new_size, anchor=anchor, **kw), {"gray": gray, "anchor": anchor})
+         lambda **kw: wavetex.extend(image, size, anchor=anchor, **kw), {"gray": gray, "anchor": anchor})
 
 
 @click.command()

@@ -101,7 +101,7 @@ def test_extend_places_the_image_and_refuses_smaller_sizes(inputs):
     assert big.shape == (80, 96)
     np.testing.assert_array_equal(big[:64, :64], read_image(inputs / "gravel.png"))
     assert json.loads((inputs / "big.json").read_text())["extra"]["anchor"] == "top-left"
-    assert_error(invoke("extend", "gravel.png", "--size", "32x80", "-o", "x.png", *FAST), "smaller on none")
+    assert_error(invoke("extend", "gravel.png", "--size", "32x80", "-o", "x.png", *FAST), "--size 32x80 must be larger")
 
 
 def test_tile_keeps_the_interior(inputs):
@@ -109,7 +109,7 @@ def test_tile_keeps_the_interior(inputs):
     tile = read_image(inputs / "tile.png")
     np.testing.assert_array_equal(tile[8:-8, 8:-8], read_image(inputs / "gravel.png")[8:-8, 8:-8])
     assert json.loads((inputs / "tile.json").read_text())["extra"]["band"] == 8
-    assert_error(invoke("tile", "gravel.png", "--band", "40", "-o", "t.png", *FAST), "at most 31 pixels")
+    assert_error(invoke("tile", "gravel.png", "--band", "40", "-o", "t.png", *FAST), "--band 40 along each border leaves nothing", "use --band 31 or less")
 
 
 def test_constrained_commands_have_no_size_or_objective_of_their_own(inputs):

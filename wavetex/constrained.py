@@ -35,8 +35,9 @@ from .objective import Constraint, Target
 from .representation import periodic_component, reach_masks
 from .result import SynthesisResult
 from .statistics import TextureStatistics
-from .synthesis import _config_of, _exemplar_tensor, _resolve_device, initial_images, optimise
+from .synthesis import _config_of, _resolve_device, initial_images, optimise
 from .config import DTYPES, SynthesisConfig, output_size
+from .errors import ParameterError
 
 __all__ = ["inpaint", "extend", "make_tileable", "ANCHORS"]
 
@@ -86,7 +87,7 @@ def inpaint(
     picture = _image_tensor(image, "image")
     size = tuple(picture.shape[-2:])
     if config.size is not None and tuple(config.size) != size:
-        raise ValueError(f"inpaint keeps the image's size {size}; drop size=, or use extend for a larger image")
+        raise ParameterError("size", "inpaint keeps the image's size; drop {}, or use extend for a larger image", ("size",))
     unknown = check_mask(mask, size, None if exemplar is not None else config.model.n_scales)
     known = torch.from_numpy(~unknown)
     if exemplar is None:
@@ -148,7 +149,7 @@ def extend(
     ((1, 48, 64), True)
     """
     if "size" in options:
-        raise TypeError("pass the output size as extend's second argument, not as size=")
+        raise TypeError("pass the output size as extend's second argument, not as a keyword option")
     config = _checked_config(config, options, "extend")
     picture = _image_tensor(image, "image")
     height, width = picture.shape[-2:]
@@ -204,7 +205,7 @@ def make_tileable(
     picture = _image_tensor(image, "image")
     size = tuple(picture.shape[-2:])
     if config.size is not None and tuple(config.size) != size:
-        raise ValueError(f"make_tileable keeps the image's size {size}; drop size=")
+        raise ParameterError("size", "make_tileable keeps the image's size; drop {}", ("size",))
     unknown = border_band(size, band)
     stats = TextureStatistics(picture, config=config.model)
     statistics, colour, reference = _periodic_target(stats, picture)
@@ -218,23 +219,23 @@ def make_tileable(
 def _checked_config(config: SynthesisConfig | None, options: dict[str, Any], task: str) -> SynthesisConfig:
     config = _config_of(config, dict(options))
     if config.objective != "periodic":
-        raise ValueError(
-            f"{task} uses the periodic objective only, got objective={config.objective!r}; drop the option"
+        raise ParameterError(
+            "objective", task + " uses the periodic objective only, got {}; drop the option", ("objective", config.objective)
         )
     if config.probe_every is not None:
-        raise ValueError(
-            f"probe_every is not available for {task}: the exemplar probe would find the known pixels in "
-            "the image itself; the fill probe runs at the end (result.extra['fill_probe'])"
+        raise ParameterError(
+            "probe_every", "{} is not available for " + task + ": the exemplar probe would find the known "
+            "pixels in the image itself; the fill probe runs at the end (result.extra['fill_probe'])", ("probe_every",),
         )
     if config.dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(map(repr, DTYPES))}, got {config.dtype!r}")
+        raise ParameterError("dtype", "{} must be one of %s" % ", ".join(map(repr, DTYPES)), ("dtype", config.dtype))
     return config
 
 
 def _image_tensor(image: Any, what: str) -> torch.Tensor:
     """(C, H, W) float64 tensor with values in [0, 1]."""
     try:
-        return _validate.exemplar(_exemplar_tensor(image)).to(torch.float64)
+        return _validate.exemplar(image).to(torch.float64)
     except (TypeError, ValueError) as error:
         raise type(error)(str(error).replace("exemplar", what, 1)) from None
 

@@ -15,6 +15,7 @@ import torch
 
 from . import io as wio
 from ._validate import largest_fitting_scales
+from .errors import ParameterError
 from .representation import erode, support_widths
 
 __all__ = [
@@ -133,7 +134,7 @@ def check_mask(mask: Any, image_size: tuple[int, int], n_scales: int | None) -> 
     >>> check_mask(mask, (128, 128), 5)
     Traceback (most recent call last):
     ...
-    ValueError: the known region holds no 84×84 square of known pixels (its largest is 57×57), which n_scales=5 needs to estimate the texture's statistics; use n_scales=4 or less, a smaller hole, or an exemplar
+    wavetex.errors.ParameterError: the known region holds no 84×84 square of known pixels (its largest is 57×57), which n_scales=5 needs to estimate the texture's statistics; use n_scales=4 or less, a smaller hole, or an exemplar
     """
     unknown = check_binary(mask)
     height, width = (int(n) for n in image_size)
@@ -156,12 +157,14 @@ def check_mask(mask: Any, image_size: tuple[int, int], n_scales: int | None) -> 
         if have < need:
             fit = max((J for J in range(1, n_scales) if minimum_known_side(J) <= have), default=0)
             fit = min(fit, largest_fitting_scales(height, width))
-            remedy = f"use n_scales={fit} or less, " if fit >= 1 else ""
-            raise ValueError(
+            template = (
                 f"the known region holds no {need}×{need} square of known pixels (its largest is {have}×{have}), "
-                f"which n_scales={n_scales} needs to estimate the texture's statistics; "
-                f"{remedy}a smaller hole, or an exemplar"
+                "which {} needs to estimate the texture's statistics; "
+                + ("use {} or less, " if fit >= 1 else "")
+                + "a smaller hole, or an exemplar"
             )
+            arguments = [("n_scales", n_scales)] + ([("n_scales", fit)] if fit >= 1 else [])
+            raise ParameterError("n_scales", template, *arguments)
     return unknown
 
 
@@ -175,11 +178,11 @@ def border_band(size: tuple[int, int], band: int) -> np.ndarray:
     """
     height, width = size
     if isinstance(band, bool) or not isinstance(band, (int, np.integer)) or band < 1:
-        raise ValueError(f"band must be a positive number of pixels, got {band!r}")
+        raise ParameterError("band", "{} must be a positive number of pixels", ("band", band))
     if 2 * band >= min(height, width):
-        raise ValueError(
-            f"a band of {band} pixels along each border leaves nothing of this {width}×{height} image; "
-            f"use a band of at most {(min(height, width) - 1) // 2} pixels"
+        raise ParameterError(
+            "band", "{} along each border leaves nothing of this %d×%d image; use {} or less" % (width, height),
+            ("band", band), ("band", (min(height, width) - 1) // 2),
         )
     unknown = np.zeros((height, width), dtype=bool)
     unknown[:band] = unknown[-band:] = True
@@ -196,12 +199,12 @@ def placement(image_size: tuple[int, int], size: tuple[int, int], anchor: str) -
     ((50, 100), (100, 200))
     """
     if anchor not in ANCHORS:
-        raise ValueError(f"anchor must be one of {', '.join(ANCHORS)}, got {anchor!r}")
+        raise ParameterError("anchor", "{} must be one of %s" % ", ".join(ANCHORS), ("anchor", anchor))
     (height, width), (new_height, new_width) = image_size, size
     if new_height < height or new_width < width or (new_height, new_width) == (height, width):
-        raise ValueError(
-            f"size {new_width}×{new_height} must be larger than the image ({width}×{height}) on at least one "
-            "side and smaller on none; ask for a larger size"
+        raise ParameterError(
+            "size", "{} must be larger than the image (%d×%d) on at least one side and smaller on none; "
+            "ask for a larger size" % (width, height), ("size", (new_height, new_width)),
         )
     vertical = "top" if anchor.startswith("top") else "bottom" if anchor.startswith("bottom") else "middle"
     horizontal = "left" if anchor.endswith("left") else "right" if anchor.endswith("right") else "middle"
