@@ -116,7 +116,7 @@ def figure(image: np.ndarray, mask: np.ndarray, filled: np.ndarray, path: Path) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--textures", nargs="+", default=["gravel", "grass", "marble"])
+    parser.add_argument("--textures", nargs="+", default=["gravel", "grass", "tissue"])
     parser.add_argument("--n-scales", type=int, default=4)
     parser.add_argument("--max-iter", type=int, default=150)
     parser.add_argument("--threads", type=int, default=2)
