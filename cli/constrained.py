@@ -26,11 +26,12 @@ from ._common import (
     check_outputs,
     read,
     resolve_source,
+    show_progress,
     synthesis_config,
     synthesis_options_except,
 )
 from ._errors import library_errors
-from .synth import BIT_DEPTH, INTERRUPTED_EXIT_CODE, summary
+from .synth import BIT_DEPTH, INTERRUPTED_EXIT_CODE, sigterm_as_ctrl_c, summary
 
 
 def _shared_options(command: Callable) -> Callable:
@@ -48,7 +49,8 @@ def _shared_options(command: Callable) -> Callable:
         click.option("--bit-depth", type=click.Choice(["8", "16"]), default=str(BIT_DEPTH), show_default=True,
                      help="Bits per sample of the output image (16: PNG or TIFF only)."),
         click.option("--force", is_flag=True, help="Replace existing output files (never an input)."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No progress bar and no summary (the bar is drawn only on a terminal)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -72,7 +74,8 @@ def _run(
     output = output if output is not None else Path(f"{source.stem}_{task}.png")
     check_image_suffix(output, int(bit_depth))
     check_outputs(SynthesisResult.output_paths(output, config.n_samples), inputs, force=force)
-    result = call(config=config, progress=not quiet)
+    with sigterm_as_ctrl_c():
+        result = call(config=config, progress=show_progress(quiet))
     result = dataclasses.replace(result, extra={"input": source.record(), **record, **result.extra})
     written = result.save(output, overwrite=force, bit_depth=int(bit_depth))
     if not quiet:
@@ -87,7 +90,7 @@ def _run(
         click.get_current_context().exit(INTERRUPTED_EXIT_CODE)
 
 
-@click.command()
+@click.command(short_help="Fill the white pixels of a mask with the image's texture.")
 @click.argument("input", metavar="IMAGE")
 @click.option("--mask", "mask_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Black-and-white image of IMAGE's size: white where pixels are to be filled, black where kept.")
@@ -124,7 +127,7 @@ def inpaint(
          lambda **kw: wavetex.inpaint(image, mask, exemplar=texture_image, **kw), record)
 
 
-@click.command()
+@click.command(short_help="Put an image in a larger canvas and synthesise the rest.")
 @click.argument("input", metavar="IMAGE")
 @click.option("--size", "size", required=True, type=SIZE, metavar="WxH",
               help="Output size, width first (e.g. 512x384), or N for N×N; no smaller than IMAGE.")
@@ -138,7 +141,8 @@ def extend(
 ) -> None:
     """Place IMAGE in a larger canvas and synthesise the rest from its texture.
 
-    IMAGE's pixels stay as they are; the output is periodic (it tiles).
+    IMAGE's pixels stay as they are; the output is periodic (it tiles). Ctrl-C or
+    SIGTERM saves the best images so far (exit status 130), as for `wavetex synth`.
 
     \b
     Examples:
@@ -151,7 +155,7 @@ def extend(
          lambda **kw: wavetex.extend(image, size, anchor=anchor, **kw), {"gray": gray, "anchor": anchor})
 
 
-@click.command()
+@click.command(short_help="Re-synthesise a band along the borders so the image tiles.")
 @click.argument("input", metavar="IMAGE")
 @click.option("--band", required=True, type=int, metavar="PX",
               help="Width of the band along each border that is re-synthesised.")
