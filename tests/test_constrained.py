@@ -174,3 +174,14 @@ def test_known_colour_correlation_is_that_of_the_known_pixels():
     image = torch.rand(3, 16, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     known = torch.ones(16, 16, dtype=torch.bool)
     torch.testing.assert_close(_known_colour_correlation(image, known), colour_correlation(image[None])[0])
+
+
+def test_ctrl_c_returns_the_best_fill_so_far_with_the_known_pixels_intact(gravel):
+    def interrupt(step, images, losses):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    result = wavetex.inpaint(gravel, hole(), n_scales=3, max_iter=10, progress=False, callback=interrupt)
+    assert result.interrupted and result.stop_reasons == ["interrupted"]
+    np.testing.assert_array_equal(result.images[0][~hole()], gravel[~hole()])
+    assert result.extra["fill_probe"][0]["verdict"]
