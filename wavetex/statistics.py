@@ -330,21 +330,36 @@ def _correlations(
     return _at_shifts(torch.fft.irfft2(products, s=(M, N)), shifts)
 
 
-def colour_correlation(x: torch.Tensor) -> torch.Tensor:
+def colour_correlation(x: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     """C(x) = U Uᵀ / (M·N), U = channels centred and divided by their unbiased std.
 
     Parameters
     ----------
     x : torch.Tensor, shape (B, 3, M, N)
+    weights : torch.Tensor, shape (M, N), optional
+        0/1 mask: the same over the pixels where it is 1 only (means, standard
+        deviations and the product), e.g. around the unknown pixels of a fill.
 
     Returns
     -------
     torch.Tensor, shape (B, 3, 3)
+
+    Examples
+    --------
+    >>> x = torch.rand(1, 3, 8, 8, dtype=torch.float64)
+    >>> torch.allclose(colour_correlation(x, torch.ones(8, 8, dtype=torch.float64)), colour_correlation(x))
+    True
     """
     B, C, M, N = x.shape
     U = x.reshape(B, C, M * N)
-    U = (U - U.mean(-1, keepdim=True)) / U.std(-1, keepdim=True)
-    return U @ U.transpose(1, 2) / (M * N)
+    if weights is None:
+        U = (U - U.mean(-1, keepdim=True)) / U.std(-1, keepdim=True)
+        return U @ U.transpose(1, 2) / (M * N)
+    w = weights.reshape(M * N).to(x.dtype)
+    count = w.sum()
+    U = U - (U * w).sum(-1, keepdim=True) / count
+    U = U / ((U.pow(2) * w).sum(-1, keepdim=True) / (count - 1)).sqrt()
+    return (U * w) @ U.transpose(1, 2) / count
 
 
 class TextureStatistics(torch.nn.Module):
@@ -542,12 +557,13 @@ class TextureStatistics(torch.nn.Module):
         values = self._statistics_within(x, masks.to(device=x.device, dtype=x.dtype))
         return values if batched else values[0]
 
-    def colour_correlation(self, images: torch.Tensor) -> torch.Tensor:
-        """The 3×3 colour correlation matrix C(x) of each image (colour models only)."""
+    def colour_correlation(self, images: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+        """The 3×3 colour correlation matrix C(x) of each image (colour models only),
+        over the pixels where ``weights`` (H, W) is 1 when given."""
         if self.n_colours != 3:
             raise ValueError("the colour correlation exists for colour models only (3 channels)")
         x, batched = _validate.images(images, 3, self.config.n_scales, self.haar_std)
-        out = colour_correlation(x)
+        out = colour_correlation(x, weights)
         return out if batched else out[0]
 
     def split(self, values: torch.Tensor) -> dict[str, torch.Tensor]:
