@@ -16,7 +16,8 @@ Quality figures, not timing. For each texture (256² bundled image):
   before and after;
 * **extend** a 160² crop to 256²: the boundary step ratio along the crop's edge.
 
-Writes ``benchmarks/results/constrained.json`` and, per texture, the figure
+Writes ``benchmarks/results/constrained.json`` (after each texture; runs with the same
+options add to it) and, per texture, the figure
 ``benchmarks/results/inpaint_<texture>.png`` (before | mask | after).
 """
 
@@ -125,7 +126,13 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     options = dict(n_scales=args.n_scales, max_iter=args.max_iter, seed=0, progress=False)
     RESULTS.mkdir(exist_ok=True)
-    report = {"options": {k: v for k, v in options.items() if k != "progress"}, "versions": versions(), "textures": {}}
+    path = RESULTS / "constrained.json"
+    settings = {k: v for k, v in options.items() if k != "progress"}
+    report = {"options": settings, "versions": versions(), "textures": {}}
+    if path.exists():  # runs with the same options add their textures to one file
+        previous = json.loads(path.read_text())
+        if previous.get("options") == settings:
+            report["textures"] = previous["textures"]
     for name in args.textures:
         image = textures.load(name)
         entry = {}
@@ -138,7 +145,7 @@ def main() -> None:
             entry["extend"] = extend_case(image, options)
         report["textures"][name] = entry
         print(name, json.dumps(entry), flush=True)
-    (RESULTS / "constrained.json").write_text(json.dumps(report, indent=2) + "\n")
+        path.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
