@@ -128,11 +128,6 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "constrained.json"
     settings = {k: v for k, v in options.items() if k != "progress"}
-    report = {"options": settings, "versions": versions(), "textures": {}}
-    if path.exists():  # runs with the same options add their textures to one file
-        previous = json.loads(path.read_text())
-        if previous.get("options") == settings:
-            report["textures"] = previous["textures"]
     for name in args.textures:
         image = textures.load(name)
         entry = {}
@@ -143,8 +138,13 @@ def main() -> None:
             entry["tile"] = tile_case(image, options)
         if "extend" in args.parts:
             entry["extend"] = extend_case(image, options)
-        report["textures"][name] = entry
         print(name, json.dumps(entry), flush=True)
+        report = {"options": settings, "versions": versions(), "textures": {}}
+        if path.exists():  # runs with the same options (even at the same time) share the file
+            previous = json.loads(path.read_text())
+            if previous.get("options") == settings:
+                report["textures"] = previous["textures"]
+        report["textures"][name] = entry
         path.write_text(json.dumps(report, indent=2) + "\n")
 
 
