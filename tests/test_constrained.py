@@ -167,15 +167,6 @@ def test_callback_and_progress_behave_as_in_synthesize(gravel):
     assert steps == [1, 2, 3]
 
 
-def test_known_colour_correlation_is_that_of_the_known_pixels():
-    from wavetex.constrained import _known_colour_correlation
-    from wavetex.statistics import colour_correlation
-
-    image = torch.rand(3, 16, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    known = torch.ones(16, 16, dtype=torch.bool)
-    torch.testing.assert_close(_known_colour_correlation(image, known), colour_correlation(image[None])[0])
-
-
 def test_ctrl_c_returns_the_best_fill_so_far_with_the_known_pixels_intact(gravel):
     def interrupt(step, images, losses):
         if step == 2:

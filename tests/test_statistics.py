@@ -436,3 +436,13 @@ def test_known_masks_are_refused_with_a_remedy():
         wavetex.TextureStatistics.fitted_to_known(image, torch.zeros(32, 32, dtype=torch.bool), n_scales=2)
     with pytest.raises(TypeError, match="bool"):
         wavetex.TextureStatistics.fitted_to_known(image, torch.ones(32, 32), n_scales=2)
+
+
+def test_colour_correlation_over_a_mask_is_that_of_the_pixels_inside():
+    from wavetex.statistics import colour_correlation
+
+    image = random_image(1, 3, 16, 20, seed=8)
+    inside = torch.zeros(16, 20, dtype=torch.bool)
+    inside[3:9, 5:17] = True
+    expected = colour_correlation(image[..., 3:9, 5:17])
+    assert_close(colour_correlation(image, inside.double()), expected)

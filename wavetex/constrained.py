@@ -34,7 +34,7 @@ from .monitor import Callback, channels_last
 from .objective import Constraint, Target
 from .representation import periodic_component, reach_masks
 from .result import SynthesisResult
-from .statistics import TextureStatistics
+from .statistics import TextureStatistics, colour_correlation
 from .synthesis import _config_of, _resolve_device, initial_images, optimise
 from .config import DTYPES, SynthesisConfig, output_size
 from .errors import ParameterError
@@ -92,7 +92,7 @@ def inpaint(
     known = torch.from_numpy(~unknown)
     if exemplar is None:
         stats = TextureStatistics.fitted_to_known(picture, known, config=config.model)
-        colour = _known_colour_correlation(picture, known) if stats.n_colours == 3 else None
+        colour = colour_correlation(picture[None], known)[0] if stats.n_colours == 3 else None
         statistics, reference = stats.target, picture[:, known][:, None, :]  # (C, 1, n): the known pixels
         start_from = torch.where(known, picture, picture[:, known].mean(dim=1)[:, None, None])
     else:
@@ -248,13 +248,6 @@ def _periodic_target(stats: TextureStatistics, texture: torch.Tensor):
         x = reference[None]
         colour = stats.colour_correlation(x)[0] if stats.n_colours == 3 else None
         return stats.circular(x)[0], colour, reference
-
-
-def _known_colour_correlation(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-    """C(x) = U Uᵀ / n over the known pixels, U centred and divided by the unbiased std."""
-    pixels = image[:, known]
-    U = (pixels - pixels.mean(1, keepdim=True)) / pixels.std(1, keepdim=True)
-    return U @ U.T / pixels.shape[1]
 
 
 def _regions(unknown: np.ndarray, n_scales: int) -> torch.Tensor:
