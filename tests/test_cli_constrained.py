@@ -117,3 +117,12 @@ def test_constrained_commands_have_no_size_or_objective_of_their_own(inputs):
     assert result.exit_code == 2 and "No such option" in result.output
     result = invoke("tile", "gravel.png", "--band", "8", "--size", "64", *FAST)
     assert result.exit_code == 2 and "No such option" in result.output
+
+
+def test_inpaint_with_an_exemplar_records_it(inputs):
+    write_image(inputs / "clouds.png", read_image(textures.path("clouds"))[:64, :64])
+    assert_ok(invoke("inpaint", "gravel.png", "--mask", "mask.png", "--exemplar", "clouds.png", "-o", "out.png", *FAST))
+    extra = json.loads((inputs / "out.json").read_text())["extra"]
+    assert extra["exemplar"]["path"].endswith("clouds.png")
+    assert_error(invoke("inpaint", "gravel.png", "--mask", "mask.png", "--exemplar", "nothing.png", "-o", "x.png",
+                        *FAST), "nothing.png")
