@@ -8,6 +8,7 @@ from .constrained import extend, inpaint, tile
 from .probe import probe
 from .report import report
 from .stats import stats
+from .survey import survey
 from .sweep import sweep
 from .synth import synth
 from .textures import textures
@@ -28,6 +29,7 @@ cli.add_command(textures)
 cli.add_command(probe)
 cli.add_command(report)
 cli.add_command(sweep)
+cli.add_command(survey)
 cli.add_command(inpaint)
 cli.add_command(extend)
 cli.add_command(tile)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from wavetex import report as wreport
+from wavetex.survey.plan import build_plan
 
 from ._common import (
     check_folder,
@@ -14,11 +15,11 @@ from ._common import (
     new_folder,
     read,
     resolve_source,
-    show_progress,
     synthesis_config,
     synthesis_options,
 )
 from ._errors import library_errors
+from ._jobs import run_plan
 
 
 @click.command(short_help="Synthesise, probe and summarise textures in one HTML page.")
@@ -36,6 +37,8 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
     """Synthesise each TEXTURE (files or bundled names), probe every sample for copying,
     measure the diversity between samples, and write DIR/index.html with one row per
     texture (thumbnails, scores, the verdict in words). The page works offline.
+    The syntheses run as a plan on the survey engine (a local Ray instance, one job
+    per sample): they land in DIR/jobs/ and DIR/results.jsonl, and a rerun reuses them.
 
     \b
     Example:
@@ -57,13 +60,13 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
                 f"{str(out_dir / stem)!r} already exists; pass --force to replace its files, or choose another -o"
             )
     images = [read(source, gray=gray) for source in sources]  # every input is readable before any work
-
-    log = None if quiet else (lambda line: click.echo(line, err=True))
+    plan = build_plan({source.text: (source.path, image) for source, image in zip(sources, images)},
+                      [("cli", config)], seeds=[config.seed + k for k in range(config.n_samples)], gray=gray)
     with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
+        done = run_plan(plan, out_dir, quiet=quiet)
         contents = [
-            wreport.texture_report(
-                source.stem, image, out_dir, config=config, overwrite=force, progress=show_progress(quiet), log=log
-            )
+            wreport.texture_report(source.stem, image, out_dir, overwrite=force,
+                                   jobs=[done[job.key] for job in plan.jobs if job.texture == source.text])
             for source, image in zip(sources, images)
         ]
         index = wreport.write_index(contents, out_dir, overwrite=force)

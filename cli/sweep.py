@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from wavetex import report as wreport
+from wavetex.survey.plan import build_plan
 
 from ._common import (
     check_folder,
@@ -14,11 +16,11 @@ from ._common import (
     new_folder,
     read,
     resolve_source,
-    show_progress,
     synthesis_config,
     synthesis_options,
 )
 from ._errors import library_errors
+from ._jobs import run_plan
 
 
 @click.command(short_help="Sweep model capacity: statistics error against copying.")
@@ -35,7 +37,9 @@ def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **
     (j, l) → all, scale gaps Δj 0 → 2 → 4 — and plot the number of statistics against
     the statistics error and the memorization index. --shifts and --delta-j, when given,
     pin that axis of the ladder (e.g. --shifts none sweeps only Δj); the other model
-    options set the rest of the model (scales, orientations, phases).
+    options set the rest of the model (scales, orientations, phases). The syntheses
+    run as a plan on the survey engine (a local Ray instance, one job per model): they
+    land in DIR/jobs/ and DIR/results.jsonl, and a rerun reuses them.
 
     \b
     Example:
@@ -52,11 +56,12 @@ def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **
     targets += [out_dir / f"rung_{k}.png" for k in range(len(ladder))]
     if out_dir.is_dir():
         check_outputs(targets, [source.path], force=force)
-    log = None if quiet else (lambda line: click.echo(line, err=True))
+    configs = [(label, replace(config, model=replace(config.model, **options))) for label, options in ladder]
+    plan = build_plan({source.text: (source.path, image)}, configs, seeds=[config.seed], gray=gray)
     with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
-        content = wreport.capacity_sweep(
-            image, out_dir, config=config, ladder=ladder, overwrite=force, progress=show_progress(quiet), log=log
-        )
+        done = run_plan(plan, out_dir, quiet=quiet)
+        rungs = [(label, *done[job.key]) for (label, _), job in zip(ladder, plan.jobs)]
+        content = wreport.capacity_sweep(image, out_dir, rungs=rungs, overwrite=force)
     for rung in content["rungs"]:
         click.echo(f"{rung['label']:32s} {rung['n_stats']:7d} statistics  error {rung['statistics_error']:.4f}  "
                    f"memorization index {rung['probe']['memorization_index']:.2f}  {rung['probe']['verdict']}")

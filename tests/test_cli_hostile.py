@@ -125,7 +125,8 @@ CASES = {
     "10000x10000 probe": (["probe", "big.png", "gravel"], PIXEL_CAP),
     # report and sweep make their folder only once there is work to put in it
     "report unreadable": (["report", "bomb.png", "-o", "r", *FAST], PIXEL_CAP),
-    "sweep too small": (["sweep", "small.png", "-o", "s", "--quiet"], ["--n-scales"]),
+    # the probe needs 64 pixels a side whatever the scales: checked before any synthesis
+    "sweep too small": (["sweep", "small.png", "-o", "s", "--quiet"], ["at least 64x64"]),
 }
 
 

@@ -2,6 +2,8 @@
 
 import json
 import re
+import shutil
+import tempfile
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +14,21 @@ from wavetex import memorization
 from wavetex.io import write_image
 
 FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_instance():
+    """One local Ray instance for the module: report and sweep run their syntheses on
+    the survey engine, which uses it instead of starting one per command."""
+    ray = pytest.importorskip("ray")
+    temp_dir = tempfile.mkdtemp(prefix="wtx-ray-")  # short: Ray's socket paths
+    ray.init(num_cpus=2, _temp_dir=temp_dir, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             object_store_memory=2**28)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def invoke(*args):
@@ -67,6 +84,13 @@ def test_report_writes_an_offline_index(folder):
     links = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert links and all((folder / "rep" / link).is_file() for link in links)
     assert "exemplar" in page and "tissue" in page
+    # the syntheses ran as survey jobs, one per texture and seed, on the engine
+    records = [json.loads(line) for line in (folder / "rep" / "results.jsonl").read_text().splitlines()]
+    assert sorted((r["texture"], r["config"]["seed"]) for r in records) == [
+        ("exemplar.png", 0), ("exemplar.png", 1), ("tissue", 0), ("tissue", 1)]
+    assert {r["executor"]["engine"] for r in records} == {"ray"}
+    saved = json.loads((folder / "rep" / "tissue" / "report.json").read_text())
+    assert sorted(s["job"] for s in saved["samples"]) == sorted(r["key"] for r in records if r["texture"] == "tissue")
     again = invoke("report", "exemplar.png", "-o", "rep", *FAST)
     assert again.exit_code != 0 and "--force" in again.stderr
 

@@ -35,10 +35,6 @@ def test_docstring_examples(name):
 #: Public modules without examples, each for a reason; the list must stay exact.
 WITHOUT_EXAMPLES = {
     "wavetex.lbfgs",  # the optimiser's internals, driven by wavetex.synthesis
-    # New in the synthesis restructure (issue 9), no examples yet: remove as they get some.
-    "wavetex.config",
-    "wavetex.monitor",
-    "wavetex.result",
 }
 
 

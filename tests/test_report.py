@@ -1,15 +1,31 @@
 import json
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from skimage import data
 
 from wavetex import memorization, report
 from wavetex.statistics import ModelConfig
+from wavetex.survey.jobs import run_job
+from wavetex.survey.plan import build_plan
 from wavetex.synthesis import SynthesisConfig
 
 EXEMPLAR = data.gravel()[:64, :64] / 255.0
 TINY = SynthesisConfig(max_iter=3, model=ModelConfig(n_scales=3))
+
+
+def finished_jobs(folder, exemplar, configs, seeds=(0,)):
+    """Run the jobs of one texture with the survey's job runner, in this process; return
+    (record, job folder) pairs as the survey engine leaves them."""
+    plan = build_plan({"exemplar": (Path("exemplar.png"), exemplar)}, configs, seeds=list(seeds))
+    jobs = []
+    for job in plan.jobs:
+        job_folder = Path(folder) / "jobs" / job.key
+        job_folder.mkdir(parents=True)
+        jobs.append((run_job(job, exemplar, job_folder), job_folder))
+    return jobs
 
 
 def test_probe_figure_is_written_atomically(tmp_path):
@@ -23,10 +39,10 @@ def test_probe_figure_is_written_atomically(tmp_path):
 
 
 def test_texture_report_and_index_reference_only_existing_files(tmp_path):
-    config = SynthesisConfig(n_samples=2, max_iter=3, model=ModelConfig(n_scales=3))
+    copied = memorization.shifted_copy(EXEMPLAR, seed=1)
     contents = [
-        report.texture_report("gravel", EXEMPLAR, tmp_path, config=config),
-        report.texture_report("copied", memorization.shifted_copy(EXEMPLAR, seed=1), tmp_path, config=TINY),
+        report.texture_report("gravel", EXEMPLAR, tmp_path, jobs=finished_jobs(tmp_path, EXEMPLAR, [("m", TINY)], [0, 1])),
+        report.texture_report("copied", copied, tmp_path, jobs=finished_jobs(tmp_path, copied, [("m", TINY)])),
     ]
     saved = json.loads((tmp_path / "gravel" / "report.json").read_text())
     assert len(saved["samples"]) == 2 and saved["diversity"]["pairwise_matches"][0][0] == pytest.approx(1.0)
@@ -43,7 +59,9 @@ def test_texture_report_and_index_reference_only_existing_files(tmp_path):
 
 def test_capacity_sweep_orders_rungs_by_size(tmp_path):
     ladder = report.CAPACITY_LADDER[:1] + report.CAPACITY_LADDER[3:4]
-    content = report.capacity_sweep(EXEMPLAR, tmp_path, config=TINY, ladder=ladder)
+    configs = [(label, replace(TINY, model=replace(TINY.model, **options))) for label, options in ladder]
+    jobs = finished_jobs(tmp_path, EXEMPLAR, configs)
+    content = report.capacity_sweep(EXEMPLAR, tmp_path, rungs=[(label, *job) for (label, _), job in zip(ladder, jobs)])
     sizes = [r["n_stats"] for r in content["rungs"]]
     assert sizes[0] < sizes[1]
     assert (tmp_path / "sweep.png").is_file() and (tmp_path / "sweep.json").is_file()
@@ -110,7 +128,7 @@ def test_pinned_ladder_fixes_the_given_axes():
 
 
 def test_reports_record_fidelity_beside_the_verdict(tmp_path):
-    content = report.texture_report("gravel", EXEMPLAR, tmp_path, config=TINY)
+    content = report.texture_report("gravel", EXEMPLAR, tmp_path, jobs=finished_jobs(tmp_path, EXEMPLAR, [("m", TINY)]))
     sample = content["samples"][0]
     assert sample["fidelity"]["iterations"] == 3 and sample["fidelity"]["converged"] is False
     assert sample["fidelity"]["statistics_error"] == sample["statistics_error"]

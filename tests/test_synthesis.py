@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -24,7 +25,8 @@ def colour_exemplar(size=32):
 
 
 def test_loss_falls_a_hundredfold_and_statistics_approach_the_exemplar():
-    result = wavetex.synthesize(GRAVEL, n_scales=4, max_iter=40, progress=False)
+    # from noise: the paper's schedule has no coarse stage
+    result = wavetex.synthesize(GRAVEL, n_scales=4, max_iter=40, schedule="paper", progress=False)
     assert result.losses[0] <= result.initial_losses[0] / 100
     assert result.errors[0] < result.initial_errors[0] / 5
     assert result.n_iterations == [40] and len(result.error_history[0]) == 40
@@ -129,8 +131,10 @@ def test_histogram_matching_is_optional_and_keeps_the_raw_image(objective):
     exemplar = GRAVEL[:32, :32]
     # the output takes the histogram of the image whose statistics it matched
     reference = periodic_component(torch.tensor(exemplar)).numpy() if objective == "periodic" else exemplar
-    matched = wavetex.synthesize(exemplar, max_iter=3, objective=objective, **SMALL)
-    plain = wavetex.synthesize(exemplar, max_iter=3, objective=objective, histogram_match=False, **SMALL)
+    # three iterations from noise (no coarse stage): far from the reference's histogram
+    options = dict(max_iter=3, objective=objective, schedule="paper", **SMALL)
+    matched = wavetex.synthesize(exemplar, **options)
+    plain = wavetex.synthesize(exemplar, histogram_match=False, **options)
     np.testing.assert_array_equal(matched.raw_images, plain.raw_images)
     # same histogram as the reference (quantile interpolation may move a few tail values)
     sorted_difference = np.abs(np.sort(matched.images.ravel()) - np.sort(np.clip(reference, 0, 1).ravel()))
@@ -260,3 +264,65 @@ def test_an_iteration_cap_beyond_the_schedule_adds_runs(monkeypatch):
     runs = count_runs(monkeypatch)
     result = wavetex.synthesize(GRAVEL[:32, :32], max_iter=10, **SMALL)
     assert len(runs) == 3 and 4 < result.n_iterations[0] <= 10
+
+
+@pytest.fixture
+def coarse_schedule(monkeypatch):
+    """The default schedule with a coarse stage of 6 iterations."""
+    schedule = dataclasses.replace(SCHEDULES["default"], coarse_iter=6)
+    monkeypatch.setitem(SCHEDULES, "default", schedule)
+    return schedule
+
+
+def test_the_coarse_stage_runs_at_half_resolution_with_one_scale_fewer(coarse_schedule, monkeypatch):
+    runs = count_runs(monkeypatch)
+    seen = []
+    statistics = synthesis.TextureStatistics
+
+    def recorded(exemplar, **kwargs):
+        seen.append((tuple(exemplar.shape[-2:]), kwargs["config"].n_scales))
+        return statistics(exemplar, **kwargs)
+
+    monkeypatch.setattr(synthesis, "TextureStatistics", recorded)
+    result = wavetex.synthesize(GRAVEL, size=(64, 96), max_iter=4, **SMALL)
+    assert seen == [((64, 64), 3), ((32, 32), 2)]
+    assert runs == [6, 4] and result.n_iterations == [4]
+    assert result.extra["coarse"]["size"] == [32, 48] and result.extra["coarse"]["iterations"] == [6]
+    assert result.wall_time >= result.extra["coarse"]["wall_time"]
+
+
+def test_the_coarse_stage_gives_a_better_start(coarse_schedule, monkeypatch):
+    exemplar = data.gravel()[100:228, 100:228] / 255.0
+    with_coarse = wavetex.synthesize(exemplar, max_iter=1, n_scales=4, progress=False)
+    monkeypatch.setitem(SCHEDULES, "default", dataclasses.replace(coarse_schedule, coarse_iter=0))
+    without = wavetex.synthesize(exemplar, max_iter=1, n_scales=4, progress=False)
+    assert "coarse" not in without.extra
+    assert with_coarse.initial_errors[0] < without.initial_errors[0] / 2
+
+
+def test_the_coarse_stage_keeps_batches_seeds_budget_and_interruption(coarse_schedule):
+    options = dict(max_iter=4, dtype="float64", **SMALL)
+    batch = wavetex.synthesize(GRAVEL[:32, :32], n_samples=2, seed=3, **options)
+    alone = wavetex.synthesize(GRAVEL[:32, :32], seed=4, **options)
+    np.testing.assert_allclose(batch.raw_images[1], alone.raw_images[0], rtol=0, atol=1e-8)
+
+    budget = wavetex.synthesize(GRAVEL[:32, :32], time_budget=1e-3, **SMALL)
+    assert budget.stop_reasons == ["time budget"] and budget.config.time_budget == 1e-3
+
+    def interrupt_the_coarse_stage(step, images, losses):
+        raise AssertionError("the callback belongs to the full-resolution stage")
+
+    calls = {"n": 0}
+    objective_call = synthesis.Objective.__call__
+
+    def interrupted(self, X):
+        calls["n"] += 1
+        if calls["n"] == 3:  # inside the coarse stage
+            raise KeyboardInterrupt
+        return objective_call(self, X)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthesis.Objective, "__call__", interrupted)
+        stopped = wavetex.synthesize(GRAVEL[:32, :32], callback=interrupt_the_coarse_stage, **SMALL)
+    assert stopped.interrupted and stopped.stop_reasons == ["interrupted"]
+    assert stopped.extra["coarse"]["iterations"][0] < 6 and stopped.n_iterations == [0]

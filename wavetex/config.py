@@ -20,7 +20,9 @@ __all__ = [
 class Schedule:
     """How long to optimise: ``runs`` L-BFGS runs (fresh history each) of ``max_iter``
     iterations, stopping early once the loss decreased by less than a fraction
-    ``min_decrease`` over the last ``window`` iterations (``None``: never)."""
+    ``min_decrease`` over the last ``window`` iterations (``None``: never). With
+    ``coarse_iter`` > 0, a first stage of that many iterations synthesises at half the
+    resolution with one scale fewer, and its result, upsampled, starts the runs."""
 
     runs_gray: int
     runs_colour: int
@@ -28,20 +30,40 @@ class Schedule:
     history_size: int = 50
     min_decrease: float | None = None
     window: int = 50
+    coarse_iter: int = 0
+    max_iter_colour: int | None = None  # per-run limit for colour models; None: max_iter
 
     def runs(self, n_colours: int) -> int:
+        """L-BFGS runs for a gray (1) or colour (3) model.
+
+        Examples
+        --------
+        >>> SCHEDULES["paper"].runs(1), SCHEDULES["paper"].runs(3)
+        (5, 2)
+        """
         return self.runs_colour if n_colours == 3 else self.runs_gray
+
+    def iterations(self, n_colours: int) -> int:
+        """Iteration limit of one run for a gray (1) or colour (3) model.
+
+        Examples
+        --------
+        >>> SCHEDULES["paper"].iterations(3)
+        500
+        """
+        return self.max_iter_colour if n_colours == 3 and self.max_iter_colour is not None else self.max_iter
 
 
 SCHEDULES: dict[str, Schedule] = {
-    # The paper: 5 runs of 500 iterations for gray, 2 for colour (alpha-model.md §4).
+    # The paper: 5 runs of 500 iterations for gray, 2 for colour (docs/model.md, "Synthesis").
     "paper": Schedule(runs_gray=5, runs_colour=2, max_iter=500),
-    # Chosen by measurement (benchmarks/bench_synthesis.py, 256² gravel, 2 threads): the
-    # paper's 2500 iterations reach a statistics error of 0.0091 in about 19 minutes;
-    # 1.25× that (0.0114) is reached after ~190 iterations, 0.0105 after ~300. One run of
-    # at most 300 iterations, stopped earlier when the loss falls by less than 5 % over
-    # 50 iterations.
-    "default": Schedule(runs_gray=1, runs_colour=1, max_iter=300, min_decrease=0.05, window=50),
+    # Chosen by measurement (benchmarks/bench_synthesis.py; README, "Performance"): 150
+    # iterations at half resolution with one scale fewer (about a sixth of the cost
+    # each), then one run of at most 120 iterations (80 for colour, whose model has 4× the
+    # statistics), stopped earlier when the loss falls by less than 5 % over 50.
+    "default": Schedule(
+        runs_gray=1, runs_colour=1, max_iter=120, max_iter_colour=80, min_decrease=0.05, window=50, coarse_iter=150
+    ),
 }
 
 SEED_MAX = 2**63 - 1
@@ -101,6 +123,14 @@ class SynthesisConfig:
         each ``probe_every`` iterations; the scores land in ``SynthesisResult.probe_history``.
     model : ModelConfig
         Options of the statistics.
+
+    Examples
+    --------
+    >>> config = SynthesisConfig(size=(128, 192), n_samples=2, seed=7)
+    >>> config.schedule, config.objective, config.model.n_scales
+    ('default', 'periodic', 5)
+    >>> SynthesisConfig.from_dict(config.to_dict()) == config
+    True
     """
 
     size: tuple[int, int] | None = None

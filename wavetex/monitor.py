@@ -60,6 +60,20 @@ class Monitor:
         Per sample, the statistics error after each iteration.
     probe_history : list of dict
         One entry per checkpoint: ``{"iteration": k, "samples": [scores, ...]}``.
+
+    Examples
+    --------
+    >>> import wavetex
+    >>> from wavetex.objective import Objective, Target
+    >>> exemplar = torch.rand(1, 1, 32, 32, dtype=torch.float64)
+    >>> stats = wavetex.TextureStatistics(exemplar[0], n_scales=2)
+    >>> objective = Objective(stats, Target(stats.circular(exemplar)[0]), (1, 1, 32, 32), weight=1.0)
+    >>> monitor = Monitor(objective, total=10, time_budget=0.0)
+    >>> losses, grad = objective(exemplar.flatten(1))
+    >>> monitor([SampleState(x=exemplar.flatten())], exemplar.flatten(1), losses)
+    Traceback (most recent call last):
+    ...
+    wavetex.monitor.Stop: time budget
     """
 
     def __init__(

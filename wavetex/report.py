@@ -8,20 +8,19 @@ only lays them out.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import io as wio
-from .config import SCHEDULES, SynthesisConfig
+from .config import SCHEDULES
 from .memorization import VERDICT_WORDS, MemorizationReport, diversity, probe
 from .memorization._verdict import VERDICT_SEVERITY
 from .result import SynthesisResult
-from .statistics import TextureStatistics
-from .synthesis import synthesize
+from .statistics import ModelConfig, TextureStatistics
 
 __all__ = [
     "VERDICT_WORDS",
@@ -302,42 +301,42 @@ def texture_report(
     exemplar: np.ndarray,
     out_dir: str | Path,
     *,
-    config: SynthesisConfig | None = None,
+    jobs: Sequence[tuple[dict[str, Any], str | Path]],
     overwrite: bool = False,
-    progress: bool = False,
-    log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Synthesise ``config.n_samples`` images of one texture, probe each, measure their
-    diversity, and write ``<name>/`` under ``out_dir``: the exemplar, every synthesis
-    and its probe figure (PNG), and ``report.json``. Returns the JSON's content."""
-    config = config or SynthesisConfig()
+    """Lay out the finished jobs of one texture (one per seed) under ``out_dir/<name>/``:
+    the exemplar, every synthesis and its probe figure (PNG), their diversity, and
+    ``report.json``. Returns the JSON's content.
+
+    ``jobs`` pairs each job's record with its folder, as :mod:`wavetex.survey` writes
+    them (``record.json``, ``synthesis.png``, ``probe.png``); the syntheses themselves
+    are run by the survey engine (``wavetex report`` does both).
+    """
     folder = Path(out_dir) / name
     folder.mkdir(parents=True, exist_ok=True)
-    result = synthesize(exemplar, config=config, progress=progress)
     files = {"exemplar": _thumbnail(exemplar, folder / "exemplar.png", overwrite).name, "samples": []}
-    samples = []
-    for k, image in enumerate(result.images):
-        report = probe(image, exemplar)
-        record = fidelity(result, k)
-        image_file = _thumbnail(image, folder / f"synthesis_{k}.png", overwrite)
-        figure_file = probe_figure(report, image, exemplar, folder / f"probe_{k}.png", fidelity=record,
-                                   title=f"{name}, sample {k}: {report.verdict} ({VERDICT_WORDS[report.verdict]})",
-                                   overwrite=overwrite)
-        samples.append({"seed": result.seeds[k], "statistics_error": result.errors[k], "fidelity": record,
-                        "probe": report.to_dict()})
+    samples, images = [], []
+    for k, (record, job_folder) in enumerate(jobs):
+        job_folder = Path(job_folder)
+        image_file = _copy(job_folder / "synthesis.png", folder / f"synthesis_{k}.png", overwrite)
+        figure_file = _copy(job_folder / "probe.png", folder / f"probe_{k}.png", overwrite)
+        images.append(wio.read_image(image_file))
+        samples.append({"seed": record["config"]["seed"], "statistics_error": record["metrics"]["statistics_error"],
+                        "fidelity": record["fidelity"], "probe": record["probe"], "job": record["key"]})
         files["samples"].append({"synthesis": image_file.name, "probe_figure": figure_file.name})
-        if log:
-            log(f"{name} sample {k}: {report.verdict} (global match {report.global_match:.2f}, "
-                f"index {report.memorization_index:.2f}); {_fidelity_words(record)}")
     content = {
         "texture": name,
         "samples": samples,
-        "diversity": diversity(list(result.images)).to_dict() if len(result.images) > 1 else None,
-        "synthesis": result.metadata(),
+        "diversity": diversity(images).to_dict() if len(images) > 1 else None,
+        "synthesis": {"config": jobs[0][0]["config"], "versions": jobs[0][0]["versions"]} if jobs else None,
         "files": files,
     }
     wio.write_json(folder / "report.json", content, overwrite=overwrite)
     return content
+
+
+def _copy(source: Path, target: Path, overwrite: bool) -> Path:
+    return wio.atomic_write(target, lambda p: shutil.copyfile(source, p), overwrite=overwrite)
 
 
 def _verdict_summary(samples: Sequence[dict[str, Any]]) -> str:
@@ -448,37 +447,32 @@ def capacity_sweep(
     exemplar: np.ndarray,
     out_dir: str | Path,
     *,
-    config: SynthesisConfig | None = None,
-    ladder: Sequence[tuple[str, dict[str, Any]]] = CAPACITY_LADDER,
+    rungs: Sequence[tuple[str, dict[str, Any], str | Path]],
     overwrite: bool = False,
-    progress: bool = False,
-    log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Synthesise with models of increasing capacity and plot the number of statistics
-    against the statistics error and the memorization index (``sweep.png``,
-    ``sweep.json`` and one synthesis per rung in ``out_dir``)."""
-    config = config or SynthesisConfig()
+    """Plot the number of statistics of models of increasing capacity against the
+    statistics error and the memorization index of their syntheses (``sweep.png``,
+    ``sweep.json`` and one synthesis per rung in ``out_dir``).
+
+    ``rungs`` gives, per model in ladder order, its label, its job's record and the
+    job's folder, as :mod:`wavetex.survey` writes them (``wavetex sweep`` runs the jobs).
+    """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    rungs = []
-    for k, (label, options) in enumerate(ladder):
-        model = replace(config.model, **options)
-        result = synthesize(exemplar, config=replace(config, model=model), progress=progress)
-        report = probe(result.images[0], exemplar)
+    laid_out = []
+    for k, (label, record, job_folder) in enumerate(rungs):
+        model = ModelConfig(**record["config"]["model"])
         n_stats = TextureStatistics(np.asarray(exemplar, dtype=np.float64), config=model).n_stats
-        image = wio.write_image(folder / f"rung_{k}.png", np.clip(result.images[0], 0, 1), overwrite=overwrite)
-        record = fidelity(result, 0)
-        rungs.append({
-            "label": label, "model": model.to_dict(), "n_stats": n_stats, "statistics_error": result.errors[0],
-            "wall_time": result.wall_time, "iterations": result.n_iterations[0], "fidelity": record,
-            "probe": report.to_dict(), "image": image.name,
+        image = _copy(Path(job_folder) / "synthesis.png", folder / f"rung_{k}.png", overwrite)
+        laid_out.append({
+            "label": label, "model": model.to_dict(), "n_stats": n_stats,
+            "statistics_error": record["metrics"]["statistics_error"], "wall_time": record["metrics"]["wall_time"],
+            "iterations": record["metrics"]["iterations"], "fidelity": record["fidelity"], "probe": record["probe"],
+            "image": image.name, "job": record["key"],
         })
-        if log:
-            log(f"{label}: {n_stats} statistics, memorization index {report.memorization_index:.2f} "
-                f"({report.verdict}); {_fidelity_words(record)}")
-    content = {"rungs": rungs, "synthesis": config.to_dict()}
+    content = {"rungs": laid_out, "synthesis": rungs[0][1]["config"] if rungs else None}
     wio.write_json(folder / "sweep.json", content, overwrite=overwrite)
-    _sweep_figure(rungs, exemplar, folder / "sweep.png", overwrite)
+    _sweep_figure(laid_out, exemplar, folder / "sweep.png", overwrite)
     return content
 
 

@@ -59,7 +59,13 @@ class SynthesisResult:
     @staticmethod
     def output_paths(path: str | Path, n_samples: int) -> list[Path]:
         """Every file :meth:`save` writes: the images (``path`` for one sample, else
-        ``<stem>_<k><suffix>`` for each sample k), then ``<stem>.json`` and ``<stem>.npy``."""
+        ``<stem>_<k><suffix>`` for each sample k), then ``<stem>.json`` and ``<stem>.npy``.
+
+        Examples
+        --------
+        >>> [p.name for p in SynthesisResult.output_paths("out/brick.png", 2)]
+        ['brick_0.png', 'brick_1.png', 'brick.json', 'brick.npy']
+        """
         path = Path(path)
         images = [path] if n_samples == 1 else [path.with_name(f"{path.stem}_{k}{path.suffix}") for k in range(n_samples)]
         return images + [path.with_suffix(".json"), path.with_suffix(".npy")]

@@ -200,10 +200,101 @@ def synthesize(
         )
     seeds = [config.seed + k for k in range(config.n_samples)]
     start = initial_images(reference, size, seeds, config.init)
-    return optimise(
+    coarse = None
+    if _coarse_stage_fits(config, stats.exemplar_size):
+        coarse = _coarse_stage(exemplar, reference, seeds, config, progress)
+        start = upsample_periodic(torch.from_numpy(coarse.raw_images).movedim(-1, 1) if stats.n_colours == 3
+                                  else torch.from_numpy(coarse.raw_images)[:, None], size)
+        if coarse.interrupted or config.time_budget is not None:
+            # what the coarse stage left of the budget (an interrupted run: none)
+            left = 0.0 if coarse.interrupted else config.time_budget - coarse.wall_time
+            config = replace(config, time_budget=max(left, 1e-9))
+    result = optimise(
         stats, target, start, config,
         reference=channels_last(reference), exemplar=channels_last(exemplar), progress=progress, callback=callback,
     )
+    if coarse is None:
+        return result
+    record = {"size": list(coarse.config.size), "n_scales": coarse.config.model.n_scales,
+              "iterations": coarse.n_iterations, "evaluations": coarse.n_evaluations, "wall_time": coarse.wall_time}
+    changes: dict[str, Any] = dict(wall_time=result.wall_time + coarse.wall_time, extra={**result.extra, "coarse": record})
+    if coarse.interrupted:
+        changes.update(interrupted=True, stop_reasons=["interrupted"] * result.n_samples)
+    return replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
+
+
+def _coarse_stage_fits(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> bool:
+    """Whether the schedule's coarse stage applies: half the output and the exemplar
+    must fit a model with one scale fewer."""
+    n_scales = config.model.n_scales - 1
+    smallest = min(*config.size, *exemplar_size) // 2
+    return SCHEDULES[config.schedule].coarse_iter > 0 and n_scales >= 1 and smallest >= _validate.minimum_side(n_scales)
+
+
+def _coarse_stage(
+    exemplar: torch.Tensor, reference: torch.Tensor, seeds: list[int], config: SynthesisConfig, progress: bool
+) -> SynthesisResult:
+    """Synthesise at half the resolution with one scale fewer: the large structures at a
+    quarter of the cost per iteration, as the start of the full synthesis."""
+    device, dtype = torch.device(config.device), getattr(torch, config.dtype)
+    small_exemplar = downsample_by_two(exemplar)
+    small_reference = downsample_by_two(reference)
+    model = replace(config.model, n_scales=config.model.n_scales - 1)
+    stats = TextureStatistics(small_exemplar.to(device=device, dtype=dtype), config=model)
+    with torch.no_grad():
+        x = small_reference[None].to(device=device, dtype=dtype)
+        target = Target(
+            statistics=stats.circular(x)[0] if config.objective == "periodic" else stats.target,
+            colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
+            masked=config.objective != "periodic",
+        )
+    small_size = (config.size[0] // 2, config.size[1] // 2)
+    coarse_config = replace(
+        config, size=small_size, model=stats.config, max_iter=SCHEDULES[config.schedule].coarse_iter,
+        histogram_match=False, probe_every=None,
+    )
+    start = initial_images(small_reference, small_size, seeds, config.init)
+    return optimise(stats, target, start, coarse_config, reference=channels_last(small_reference), progress=progress)
+
+
+def downsample_by_two(image: torch.Tensor) -> torch.Tensor:
+    """Mean of each 2×2 block of (..., H, W) → (..., H // 2, W // 2); an odd last row or
+    column is dropped.
+
+    Examples
+    --------
+    >>> downsample_by_two(torch.arange(16.0).reshape(4, 4))
+    tensor([[ 2.5000,  4.5000],
+            [10.5000, 12.5000]])
+    """
+    H, W = image.shape[-2] // 2 * 2, image.shape[-1] // 2 * 2
+    blocks = image[..., :H, :W].unflatten(-1, (W // 2, 2)).unflatten(-3, (H // 2, 2))
+    return blocks.mean(dim=(-3, -1))
+
+
+def upsample_periodic(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Band-limited (Fourier) interpolation of periodic images (..., h, w) to a larger
+    size (..., H, W): the spectrum is zero-padded, so the result stays periodic.
+
+    Examples
+    --------
+    >>> x = torch.cos(2 * torch.pi * torch.arange(8.0) / 8).repeat(8, 1)
+    >>> y = upsample_periodic(x, (16, 16))
+    >>> torch.allclose(y[0], torch.cos(2 * torch.pi * torch.arange(16.0) / 16), atol=1e-6)
+    True
+    """
+    h, w = image.shape[-2:]
+    H, W = size
+    spectrum = torch.fft.fft2(image)
+    padded = spectrum.new_zeros(*image.shape[:-2], H, W)
+    rows = list(range((h + 1) // 2)) + list(range(H - h // 2, H))
+    cols = list(range((w + 1) // 2)) + list(range(W - w // 2, W))
+    source_rows = list(range((h + 1) // 2)) + list(range(h - h // 2, h))
+    source_cols = list(range((w + 1) // 2)) + list(range(w - w // 2, w))
+    padded[..., torch.tensor(rows)[:, None], torch.tensor(cols)[None, :]] = spectrum[
+        ..., torch.tensor(source_rows)[:, None], torch.tensor(source_cols)[None, :]
+    ]
+    return torch.fft.ifft2(padded).real * (H * W / (h * w))
 
 
 def optimise(
@@ -251,12 +342,13 @@ def optimise(
     objective = Objective(statistics, target, start.shape, LOSS_WEIGHT * (height * width) ** 2, constraint)
 
     schedule = SCHEDULES[config.schedule]
+    per_run = schedule.iterations(statistics.n_colours)
     run_options = LBFGSOptions(
-        max_iter=schedule.max_iter, history_size=schedule.history_size, max_eval=schedule.max_iter * 5 // 4
+        max_iter=per_run, history_size=schedule.history_size, max_eval=per_run * 5 // 4
     )
     n_runs = schedule.runs(statistics.n_colours)
-    cap = config.max_iter if config.max_iter is not None else n_runs * schedule.max_iter
-    n_runs = max(n_runs, math.ceil(cap / schedule.max_iter))  # a larger cap adds runs
+    cap = config.max_iter if config.max_iter is not None else n_runs * per_run
+    n_runs = max(n_runs, math.ceil(cap / per_run))  # a larger cap adds runs
     stop = _plateau(schedule) if schedule.min_decrease else None
 
     def runs(state: SampleState):
