@@ -108,7 +108,32 @@ def synthesis_options(command: Callable) -> Callable:
     """Add the :class:`~wavetex.SynthesisConfig` options shared by synth, report and
     sweep (size, seed, schedule, limits, device, precision, start, histogram matching)
     and the model options. Parameter names are the config's field names."""
-    options = [
+    return synthesis_options_except()(command)
+
+
+def synthesis_options_except(*names: str) -> Callable[[Callable], Callable]:
+    """:func:`synthesis_options` without the options of the given parameter names (for
+    commands that fix them, e.g. ``"size"`` and ``"objective"`` for inpaint)."""
+
+    def decorate(command: Callable) -> Callable:
+        options = [
+            option for option in _synthesis_option_list()
+            if option is model_options or _parameter_name(option) not in names
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _parameter_name(option: Callable) -> str:
+    holder = option(lambda: None)  # a click.option decorator records its parameter on the function
+    return holder.__click_params__[-1].name
+
+
+def _synthesis_option_list() -> list[Callable]:
+    return [
         click.option(
             "--size", type=SIZE, default=DEFAULTS.size, metavar="WxH",
             help="Output size, width first (e.g. 384x256), or N for N×N.  [default: the input's size]",
@@ -135,9 +160,6 @@ def synthesis_options(command: Callable) -> Callable:
         threads_option,
         model_options,
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 def synthesis_config(options: dict[str, Any]) -> SynthesisConfig:

@@ -4,6 +4,7 @@ import click
 
 import wavetex
 
+from .constrained import extend, inpaint, tile
 from .probe import probe
 from .report import report
 from .stats import stats
@@ -29,6 +30,9 @@ cli.add_command(probe)
 cli.add_command(report)
 cli.add_command(sweep)
 cli.add_command(survey)
+cli.add_command(inpaint)
+cli.add_command(extend)
+cli.add_command(tile)
 
 
 def main() -> None:

@@ -359,3 +359,90 @@ def test_bad_images_are_refused():
         stats.colour_correlation(torch.rand(32, 32))
     with pytest.raises(TypeError, match="not both"):
         wavetex.TextureStatistics(torch.rand(32, 32), config=ModelConfig(), n_scales=3)
+
+
+# -- statistics of the known pixels only -------------------------------------------------
+
+
+def test_every_pixel_known_on_a_torus_is_the_circular_model_without_masks():
+    image = random_image(1, 32, 32, seed=5)
+    known = torch.ones(32, 32, dtype=torch.bool)
+    fitted = wavetex.TextureStatistics.fitted_to_known(image, known, periodic=True, n_scales=3)
+    plain = wavetex.TextureStatistics(image, n_scales=3, masks=False)
+    assert_close(fitted.target, plain.circular(image))
+    other = random_image(1, 32, 32, seed=6)
+    assert_close(fitted.known_region(other, known, periodic=True), plain.circular(other))
+
+
+def test_known_region_statistics_are_sums_over_kept_pairs_divided_by_their_number():
+    """Per-pair check of a few statistics against Σ a(u+τ)m(u+τ) b(u)m'(u) / Σ m(u+τ)m'(u)."""
+    from wavetex.representation import known_region_masks
+
+    image = random_image(1, 48, 40, seed=7)
+    known = torch.ones(48, 40, dtype=torch.bool)
+    known[10:30, 5:22] = False
+    stats = wavetex.TextureStatistics.fitted_to_known(image, known, n_scales=3)
+    masks = known_region_masks(known, 3, periodic=False, dtype=torch.float64)
+    filled = torch.where(known, image, image[:, known].mean())  # what the unknown pixels become
+    wavelet, lowpass, haar = stats._channels(filled[None], "circular")
+    wavelet = stats.wavelet_standardisation(wavelet)[0, 0]  # (J, L, A, M, N)
+    lowpass = stats.lowpass_standardisation(lowpass)[0, 0].abs()
+    haar = haar[0, 0].abs() / stats.haar_std[0]
+
+    def pair_mean(a, b, mask_a, mask_b, tau):
+        roll = lambda t: torch.roll(t, shifts=(-tau[0], -tau[1]), dims=(0, 1))  # noqa: E731
+        return (roll(a * mask_a) * b * mask_b).sum() / (roll(mask_a) * mask_b).sum()
+
+    index = stats.index
+    picks = [
+        index.find(kind="wavelet", scale=0, scale2=2, orientation=1, orientation2=3, phase=2, shift=(1, -1))[0],
+        index.find(kind="wavelet", scale=1, scale2=1, orientation=0, orientation2=0, phase=0, shift=(0, 0))[0],
+        index.find(kind="lowpass", shift=(4, 0))[0],
+        index.find(kind="haar", haar=2, shift=(1, 1))[0],
+    ]
+    for i in picks:
+        entry, tau = index[i], tuple(int(t) for t in index.shift[i])
+        if entry["kind"] == "wavelet":
+            (j, j2), (l, l2), (a, _) = entry["scales"], entry["orientations"], entry["phases"]
+            expected = pair_mean(wavelet[j, l, a], wavelet[j2, l2, 0], masks[j], masks[j2], tau)
+        elif entry["kind"] == "lowpass":
+            expected = pair_mean(lowpass, lowpass, masks[2], masks[2], tau)
+        else:
+            expected = pair_mean(haar[entry["haar"]], haar[entry["haar"]], masks[3], masks[3], tau)
+        assert_close(stats.target[i], expected)
+
+
+def test_known_region_statistics_hardly_depend_on_the_unknown_pixels():
+    from wavetex import textures
+
+    clouds = torch.tensor(wavetex.io.read_image(textures.path("clouds"))[64:160, 64:160])
+    known = torch.ones(96, 96, dtype=torch.bool)
+    known[32:64, 40:72] = False
+    stats = wavetex.TextureStatistics.fitted_to_known(clouds, known, n_scales=3)
+    blemish = clouds.clone()
+    blemish[32:64, 40:72] = 1.0  # a white patch where the pixels are unknown
+    torch.testing.assert_close(wavetex.TextureStatistics.fitted_to_known(blemish, known, n_scales=3).target, stats.target)
+    # The mean put in their place reaches the kept responses through filter tails only:
+    truth = stats.known_region(clouds, known)
+    assert (stats.target - truth).norm() < 0.02 * truth.norm()
+    assert (stats.circular(blemish) - truth).norm() > 0.1 * truth.norm()  # without the masks
+
+
+def test_known_masks_are_refused_with_a_remedy():
+    image = random_image(32, 32, seed=1)
+    with pytest.raises(ValueError, match="mask of the image's size"):
+        wavetex.TextureStatistics.fitted_to_known(image, torch.ones(32, 16, dtype=torch.bool), n_scales=2)
+    with pytest.raises(ValueError, match="no pixel is known"):
+        wavetex.TextureStatistics.fitted_to_known(image, torch.zeros(32, 32, dtype=torch.bool), n_scales=2)
+    with pytest.raises(TypeError, match="bool"):
+        wavetex.TextureStatistics.fitted_to_known(image, torch.ones(32, 32), n_scales=2)
+
+
+def test_colour_correlation_over_a_mask_is_that_of_the_pixels_inside():
+    from wavetex.statistics import colour_correlation
+
+    image = random_image(1, 3, 16, 20, seed=8)
+    inside = torch.zeros(16, 20, dtype=torch.bool)
+    inside[3:9, 5:17] = True
+    expected = colour_correlation(image[..., 3:9, 5:17])
+    assert_close(colour_correlation(image, inside.double()), expected)

@@ -11,7 +11,8 @@ from .errors import ParameterError, SynthesisError  # noqa: E402
 from .statistics import ModelConfig, StatisticsIndex, TextureStatistics, shift_set  # noqa: E402
 from .synthesis import SEED_MAX, SynthesisConfig, SynthesisResult, synthesize  # noqa: E402
 from .memorization import MemorizationReport, probe  # noqa: E402
-from . import io, memorization  # noqa: E402
+from .constrained import extend, inpaint, make_tileable  # noqa: E402
+from . import io, masks, memorization  # noqa: E402
 
 __all__ = [
     "ModelConfig",
@@ -24,9 +25,13 @@ __all__ = [
     "SEED_MAX",
     "SynthesisResult",
     "synthesize",
+    "inpaint",
+    "extend",
+    "make_tileable",
     "MemorizationReport",
     "probe",
     "io",
+    "masks",
     "memorization",
     "__version__",
 ]

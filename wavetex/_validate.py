@@ -157,3 +157,20 @@ def images(images: Any, n_colours: int, n_scales: int, like: torch.Tensor) -> tu
         )
     image_size(images.shape[-2:], n_scales)
     return images, batched
+
+
+def known_mask(known: Any, size: tuple[int, int]) -> torch.Tensor:
+    """A bool (H, W) tensor, True where the pixel is known, of the image's size."""
+    if not isinstance(known, torch.Tensor) or known.dtype != torch.bool:
+        raise TypeError(
+            f"known must be a bool torch.Tensor of shape (H, W), got "
+            f"{getattr(known, 'dtype', type(known).__name__)}; convert with torch.as_tensor(mask) > 0"
+        )
+    if tuple(known.shape) != tuple(size):
+        raise ValueError(
+            f"known is {tuple(known.shape)} but the image is {tuple(size)} (rows, columns); "
+            "pass a mask of the image's size"
+        )
+    if not known.any():
+        raise ValueError("no pixel is known (the mask marks the whole image as unknown); keep some pixels")
+    return known

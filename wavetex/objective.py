@@ -36,11 +36,20 @@ class Target:
     masked : bool
         Compare the synthesis's statistics with the border masks (the paper's loss)
         instead of its circular statistics.
+    region : torch.Tensor, shape (K, J + 1, H, W), optional
+        Compare the statistics estimated inside each of these K sets of masks
+        (:meth:`TextureStatistics.within`), concatenated; ``statistics`` then holds the
+        K targets one after the other. For a constrained synthesis: the responses that
+        reach the unknown pixels (so that a small fill is not diluted by the known
+        pixels), and those that straddle the boundary (so that a fill cannot match on
+        average with a smooth interior and a sharp edge). The colour correlation is then
+        compared in each region too, over its finest mask.
     """
 
     statistics: torch.Tensor
     colour_correlation: torch.Tensor | None = None
     masked: bool = False
+    region: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,14 @@ class Objective:
         self.shape = tuple(shape)
         self.weight = weight
         self.constraint = constraint
+        # The paper weighs the colour correlation 1. Compared inside the regions of a
+        # constrained synthesis its relative error weighs as much as the statistics':
+        # with weight 1, a 32² hole in tissue kept channel correlations of 0.3 where the
+        # known pixels have 0.95 (purple and yellow streaks); so weighted, 0.95.
+        self.colour_weight = 1.0
+        if target.region is not None and target.colour_correlation is not None:
+            ratio = target.statistics.pow(2).sum() / (len(target.region) * target.colour_correlation.pow(2).sum())
+            self.colour_weight = weight * ratio.item()
         n_samples = shape[0]
         self.best_loss = [math.inf] * n_samples
         self.best_x: list[torch.Tensor | None] = [None] * n_samples  # rows of one buffer
@@ -132,12 +149,22 @@ class Objective:
     def measure(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Statistics (B, n_stats) and losses (B,) of images, as the target compares them."""
         stats = self.statistics
-        values = stats(images) if self.target.masked else stats.circular(images)
+        if self.target.region is not None:
+            values = torch.cat([stats.within(images, masks) for masks in self.target.region], dim=1)
+        else:
+            values = stats(images) if self.target.masked else stats.circular(images)
         losses = self.weight * (values - self.target.statistics).pow(2).sum(dim=1)
         if self.target.colour_correlation is not None:
-            difference = stats.colour_correlation(images) - self.target.colour_correlation
-            losses = losses + difference.pow(2).sum((1, 2))
+            for correlation in self._colour_correlations(images):
+                difference = correlation - self.target.colour_correlation
+                losses = losses + self.colour_weight * difference.pow(2).sum((1, 2))
         return values, losses
+
+    def _colour_correlations(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """The colour correlation of the images, or of each region (over its finest mask)."""
+        if self.target.region is None:
+            return [self.statistics.colour_correlation(images)]
+        return [self.statistics.colour_correlation(images, masks[0]) for masks in self.target.region]
 
     def block_errors(self, images: torch.Tensor, values: torch.Tensor) -> list[dict[str, float]]:
         """Per sample, the statistics error of each block (and of the colour correlation)."""
@@ -149,7 +176,7 @@ class Objective:
         ]
         if self.target.colour_correlation is not None:
             reference = self.target.colour_correlation
-            difference = self.statistics.colour_correlation(images) - reference
+            difference = self._colour_correlations(images)[0] - reference
             for b, entry in enumerate(errors):
                 entry["colour"] = (difference[b].norm() / reference.norm()).item()
         return errors

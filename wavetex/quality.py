@@ -10,6 +10,13 @@ with its exemplar in ways the objective does not see directly:
 * :func:`masked_statistics_error` — the ALPHA statistics with the paper's border masks
   on both images, ‖S(s) − S(x̄)‖ / ‖S(x̄)‖. Compare it with the same error between the
   exemplar and other crops of the same photograph (the natural variation).
+* :func:`boundary_step_ratio` and :func:`fill_step_ratio` — for a constrained
+  synthesis, the steps between neighbouring pixels across the boundary of the fill, and
+  inside the fill, over those between known pixels: about 1 when the fill has no
+  visible edge and is as sharp as the rest.
+* :func:`wrap_step_ratio` — the step across the wrap-around seam of an image over the
+  steps between neighbouring rows and columns inside it: at most about 1 for an image
+  that tiles without a seam.
 """
 
 from __future__ import annotations
@@ -22,7 +29,14 @@ import torch
 from ._layout import channels_first
 from .representation import periodic_component
 
-__all__ = ["axis_energy_share", "straight_edge_ratio", "masked_statistics_error"]
+__all__ = [
+    "axis_energy_share",
+    "straight_edge_ratio",
+    "masked_statistics_error",
+    "boundary_step_ratio",
+    "fill_step_ratio",
+    "wrap_step_ratio",
+]
 
 
 def _channels_first(image: Any) -> torch.Tensor:
@@ -96,3 +110,83 @@ def masked_statistics_error(statistics: Any, image: Any) -> float:
     with torch.no_grad():
         values = statistics(x)
     return ((values - target).norm() / target.norm()).item()
+
+
+def _neighbour_steps(image: Any, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """|x(u) − x(v)| for every pair of horizontal or vertical neighbours (on the torus),
+    channels summed in quadrature, and how many of the two pixels are unknown (0, 1, 2)."""
+    x = _channels_first(image).numpy()
+    unknown = np.asarray(unknown, dtype=bool)
+    steps, counts = [], []
+    for axis in (-2, -1):
+        steps.append(np.sqrt(((np.roll(x, -1, axis=axis) - x) ** 2).sum(0)).ravel())
+        counts.append((unknown.astype(int) + np.roll(unknown, -1, axis=axis)).ravel())
+    return np.concatenate(steps), np.concatenate(counts)
+
+
+def boundary_step_ratio(image: Any, unknown: np.ndarray) -> float:
+    """Mean step between neighbouring pixels across the boundary of the unknown region
+    (one known, one synthesised) over the mean step between two known neighbours.
+
+    About 1 when the boundary cannot be seen in the gradients; above 1, an edge along
+    it (a visible seam); below, a smoothed transition.
+
+    Parameters
+    ----------
+    image : array (H, W) / (H, W, C) or tensor (C, H, W)
+    unknown : ndarray of bool, shape (H, W)
+        True where the pixels were synthesised.
+
+    Examples
+    --------
+    >>> image = np.random.default_rng(0).random((64, 64))
+    >>> unknown = np.zeros((64, 64), dtype=bool); unknown[16:48, 16:48] = True
+    >>> 0.9 < boundary_step_ratio(image, unknown) < 1.2  # 256 pairs across: some spread
+    True
+    >>> image[unknown] += 0.5  # a fill brighter than its surroundings
+    >>> boundary_step_ratio(image, unknown) > 1.5
+    True
+    """
+    steps, counts = _neighbour_steps(image, unknown)
+    return float(steps[counts == 1].mean() / steps[counts == 0].mean())
+
+
+def fill_step_ratio(image: Any, unknown: np.ndarray) -> float:
+    """Mean step between two synthesised neighbours over that between two known ones:
+    below 1, a fill smoother (blurrier) than the image; above, a noisier one.
+
+    Examples
+    --------
+    >>> image = np.random.default_rng(0).random((64, 64))
+    >>> unknown = np.zeros((64, 64), dtype=bool); unknown[16:48, 16:48] = True
+    >>> image[unknown] = 0.5 + 0.1 * (image[unknown] - 0.5)  # a washed-out fill
+    >>> round(fill_step_ratio(image, unknown), 2)
+    0.1
+    """
+    steps, counts = _neighbour_steps(image, unknown)
+    return float(steps[counts == 2].mean() / steps[counts == 0].mean())
+
+
+def wrap_step_ratio(image: Any) -> float:
+    """The larger, over both axes, of the mean absolute step across the wrap-around seam
+    (last row to first, last column to first) over the largest mean step between two
+    neighbouring rows (columns) inside the image: at most 1 when the seam is no stronger
+    a step than one found inside.
+
+    Examples
+    --------
+    >>> ramp = np.tile(np.linspace(0, 1, 32), (32, 1))  # jumps from 1 back to 0 at the wrap
+    >>> round(wrap_step_ratio(ramp), 1)
+    31.0
+    >>> round(wrap_step_ratio(np.tile(np.sin(np.linspace(0, 2 * np.pi, 32, endpoint=False)), (32, 1))), 2)
+    1.0
+    """
+    x = _channels_first(image).numpy()
+    ratios = []
+    for axis in (1, 2):
+        other = tuple(a for a in range(x.ndim) if a != axis)
+        inside = np.abs(np.diff(x, axis=axis)).mean(axis=other).max()
+        seam = np.abs(np.take(x, 0, axis=axis) - np.take(x, -1, axis=axis)).mean()
+        if inside > 0:
+            ratios.append(seam / inside)
+    return float(max(ratios, default=0.0))

@@ -15,6 +15,10 @@ import torch
 __all__ = [
     "border_widths",
     "border_masks",
+    "support_widths",
+    "erode",
+    "known_region_masks",
+    "reach_masks",
     "wavelet_transform",
     "generalized_rectifier",
     "phase_angles",
@@ -57,6 +61,112 @@ def border_masks(
     for j, b in enumerate(border_widths(n_scales)):
         masks[j, b : M - b, b : N - b] = 1
     return masks
+
+
+def support_widths(n_scales: int) -> list[int]:
+    """Half-width w_j = ceil(2σ_j), σ_j = 0.8·2^j, of the filters of scale j.
+
+    Beyond 2σ_j from its centre the Gaussian envelope of the Morlet filter of scale j
+    (and of the low-pass, whose σ is that of scale J − 1) is below e⁻² of its peak: a
+    response at u depends, up to that tail, on the pixels within w_j of u. Wider than
+    the specification's border widths b_j, which are meant for image borders only.
+
+    Examples
+    --------
+    >>> support_widths(5)
+    [2, 4, 7, 13, 26]
+    """
+    return [math.ceil(2 * 0.8 * 2**j) for j in range(n_scales)]
+
+
+def erode(known: torch.Tensor, width: int, *, periodic: bool) -> torch.Tensor:
+    """Pixels of a boolean mask (M, N) whose (2·width + 1)² square neighbourhood lies
+    inside it; outside the image counts as outside the mask unless ``periodic``.
+
+    Examples
+    --------
+    >>> known = torch.ones(5, 7, dtype=torch.bool)
+    >>> erode(known, 1, periodic=False).sum().item()  # a 3x5 interior
+    15
+    >>> erode(known, 1, periodic=True).all().item()
+    True
+    """
+    if width == 0:
+        return known.clone()
+    outside = (~known).to(torch.float32)[None, None]
+    if periodic:
+        repeats = (math.ceil(width / known.shape[0]), math.ceil(width / known.shape[1]))
+        outside = outside.repeat(1, 1, 2 * repeats[0] + 1, 2 * repeats[1] + 1)
+        crop = (repeats[0] * known.shape[0] - width, repeats[1] * known.shape[1] - width)
+        outside = outside[..., crop[0] : crop[0] + known.shape[0] + 2 * width, crop[1] : crop[1] + known.shape[1] + 2 * width]
+    else:
+        outside = torch.nn.functional.pad(outside, (width, width, width, width), value=1.0)
+    side = 2 * width + 1
+    outside = torch.nn.functional.max_pool2d(outside, (side, 1), stride=1)
+    outside = torch.nn.functional.max_pool2d(outside, (1, side), stride=1)
+    return outside[0, 0] == 0
+
+
+def known_region_masks(
+    known: torch.Tensor, n_scales: int, *, periodic: bool, dtype: torch.dtype = torch.float32, device=None
+) -> torch.Tensor:
+    """Where each channel's response depends on known pixels only.
+
+    Parameters
+    ----------
+    known : torch.Tensor, shape (M, N), bool
+        True where the pixel is known.
+    n_scales : int
+        J.
+    periodic : bool
+        Whether the image wraps around (else the outside of the image is unknown).
+
+    Returns
+    -------
+    torch.Tensor, shape (J + 1, M, N)
+        m_j, for j < J: ``known`` eroded by :func:`support_widths` ``[j]`` (the wavelets
+        of scale j; the low-pass uses m_{J-1}); m_J: eroded by 1 pixel (the 2×2 Haar
+        filters).
+
+    Examples
+    --------
+    >>> known = torch.ones(32, 32, dtype=torch.bool)
+    >>> known_region_masks(known, 3, periodic=False).sum((1, 2)).tolist()
+    [784.0, 576.0, 324.0, 900.0]
+    """
+    known = known.to(device="cpu", dtype=torch.bool)
+    widths = support_widths(n_scales) + [1]
+    masks = torch.stack([erode(known, w, periodic=periodic) for w in widths])
+    return masks.to(dtype=dtype, device=device)
+
+
+def reach_masks(
+    unknown: torch.Tensor, n_scales: int, *, dtype: torch.dtype = torch.float32, device=None
+) -> torch.Tensor:
+    """Where each channel's response reaches an unknown pixel (periodic image).
+
+    The responses that a fill changes: statistics estimated inside these masks are
+    those of the fill and of its surroundings, undiluted by the rest of the image.
+
+    Parameters
+    ----------
+    unknown : torch.Tensor, shape (M, N), bool
+    n_scales : int
+
+    Returns
+    -------
+    torch.Tensor, shape (J + 1, M, N)
+        m_j, j < J: ``unknown`` dilated by :func:`support_widths` ``[j]``; m_J: by 1
+        pixel (Haar). The complement of :func:`known_region_masks` of the known pixels.
+
+    Examples
+    --------
+    >>> unknown = torch.zeros(32, 32, dtype=torch.bool); unknown[10:12, 10:12] = True
+    >>> reach_masks(unknown, 2).sum((1, 2)).tolist()
+    [36.0, 100.0, 16.0]
+    """
+    known = ~unknown.to(device="cpu", dtype=torch.bool)
+    return 1 - known_region_masks(known, n_scales, periodic=True, dtype=dtype, device=device)
 
 
 def periodic_component(x: torch.Tensor) -> torch.Tensor:
@@ -167,16 +277,32 @@ class Standardisation(torch.nn.Module):
         return (maps - self.mean.to(maps.dtype)) / self.std.to(maps.dtype)
 
 
-def standardisation_of(maps: torch.Tensor) -> Standardisation:
+def standardisation_of(maps: torch.Tensor, weights: torch.Tensor | None = None) -> Standardisation:
     """Means and population standard deviations (+1e-9) over the pixels of one image.
 
     Parameters
     ----------
     maps : torch.Tensor, shape (1, ..., M, N)
         Channels of the exemplar (batch of one).
+    weights : torch.Tensor, optional
+        0/1 masks broadcastable against ``maps[0]``: the means are taken over the
+        pixels where the mask is 1 (e.g. :func:`known_region_masks`); default every pixel.
+
+    Examples
+    --------
+    >>> maps = torch.tensor([[[[1.0, 3.0], [5.0, 100.0]]]])
+    >>> standardisation_of(maps, torch.tensor([[1.0, 1.0], [1.0, 0.0]])).mean.flatten().tolist()
+    [3.0]
     """
-    mean = maps.mean(dim=(-2, -1), keepdim=True)[0]
-    std = (maps[0] - mean).pow(2).mean(dim=(-2, -1), keepdim=True).sqrt() + _EPSILON
+    if weights is None:
+        mean = maps.mean(dim=(-2, -1), keepdim=True)[0]
+        std = (maps[0] - mean).pow(2).mean(dim=(-2, -1), keepdim=True).sqrt() + _EPSILON
+        return Standardisation(mean.detach().clone(), std.detach().clone())
+    weights = weights.to(maps.dtype)
+    count = weights.expand_as(maps[0]).sum(dim=(-2, -1), keepdim=True)
+    mean = (maps[0] * weights).sum(dim=(-2, -1), keepdim=True) / count
+    variance = ((maps[0] - mean).pow(2) * weights).sum(dim=(-2, -1), keepdim=True) / count
+    std = variance.sqrt() + _EPSILON
     return Standardisation(mean.detach().clone(), std.detach().clone())
 
 

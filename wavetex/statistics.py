@@ -39,6 +39,7 @@ from .lagged_products import LaggedGroup, grouped_lagged_products
 from .representation import (
     border_masks,
     generalized_rectifier,
+    known_region_masks,
     haar_channels,
     lowpass_channels,
     standardisation_of,
@@ -329,21 +330,36 @@ def _correlations(
     return _at_shifts(torch.fft.irfft2(products, s=(M, N)), shifts)
 
 
-def colour_correlation(x: torch.Tensor) -> torch.Tensor:
+def colour_correlation(x: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     """C(x) = U Uᵀ / (M·N), U = channels centred and divided by their unbiased std.
 
     Parameters
     ----------
     x : torch.Tensor, shape (B, 3, M, N)
+    weights : torch.Tensor, shape (M, N), optional
+        0/1 mask: the same over the pixels where it is 1 only (means, standard
+        deviations and the product), e.g. around the unknown pixels of a fill.
 
     Returns
     -------
     torch.Tensor, shape (B, 3, 3)
+
+    Examples
+    --------
+    >>> x = torch.rand(1, 3, 8, 8, dtype=torch.float64)
+    >>> torch.allclose(colour_correlation(x, torch.ones(8, 8, dtype=torch.float64)), colour_correlation(x))
+    True
     """
     B, C, M, N = x.shape
     U = x.reshape(B, C, M * N)
-    U = (U - U.mean(-1, keepdim=True)) / U.std(-1, keepdim=True)
-    return U @ U.transpose(1, 2) / (M * N)
+    if weights is None:
+        U = (U - U.mean(-1, keepdim=True)) / U.std(-1, keepdim=True)
+        return U @ U.transpose(1, 2) / (M * N)
+    w = weights.reshape(M * N).to(x.dtype)
+    count = w.sum()
+    U = U - (U * w).sum(-1, keepdim=True) / count
+    U = U / ((U.pow(2) * w).sum(-1, keepdim=True) / (count - 1)).sqrt()
+    return (U * w) @ U.transpose(1, 2) / count
 
 
 class TextureStatistics(torch.nn.Module):
@@ -461,12 +477,93 @@ class TextureStatistics(torch.nn.Module):
         values = self._statistics(x, "circular")
         return values if batched else values[0]
 
-    def colour_correlation(self, images: torch.Tensor) -> torch.Tensor:
-        """The 3×3 colour correlation matrix C(x) of each image (colour models only)."""
+    @classmethod
+    def fitted_to_known(
+        cls,
+        image: torch.Tensor,
+        known: torch.Tensor,
+        *,
+        periodic: bool = False,
+        config: ModelConfig | None = None,
+        **options: Any,
+    ) -> "TextureStatistics":
+        """Statistics fitted to the known pixels of an image only (masked statistics).
+
+        The standardisation is fitted on the known pixels, and :attr:`target` holds the
+        circular statistics estimated from them
+        (:meth:`known_region`): each channel of scale j is kept only where its filter's
+        support (:func:`~wavetex.representation.support_widths`) holds known pixels
+        only, and each sum is divided by the number of (u + τ, u) pairs kept in both
+        factors. The unknown pixels' values are ignored (they are replaced by the mean of
+        the known ones, which reaches the kept responses through the filters' tails only).
+
+        Parameters
+        ----------
+        image : torch.Tensor
+            As the exemplar of :class:`TextureStatistics`: (H, W), (1, H, W) or (3, H, W).
+        known : torch.Tensor, shape (H, W), bool
+            True where the pixel is known.
+        periodic : bool
+            Whether the image wraps around (default: its borders are edges, so pixels
+            near them count as near unknown ones).
+        config, **options
+            Model options, as for :class:`TextureStatistics`.
+
+        Examples
+        --------
+        >>> import torch, wavetex
+        >>> image = torch.rand(64, 64, dtype=torch.float64)
+        >>> known = torch.ones(64, 64, dtype=torch.bool)
+        >>> known[20:40, 20:40] = False
+        >>> stats = wavetex.TextureStatistics.fitted_to_known(image, known, n_scales=3)
+        >>> image[20:40, 20:40] = 0.5  # unknown pixels do not count (beyond filter tails)
+        >>> error = (stats.known_region(image, known) - stats.target).norm() / stats.target.norm()
+        >>> bool(error < 0.02)
+        True
+        """
+        image = _validate.exemplar(image)
+        known = _validate.known_mask(known, tuple(image.shape[-2:]))
+        filled = torch.where(known, image, image[:, known].mean(dim=1)[:, None, None])
+        stats = cls(filled, config=config, **options)
+        stats._fit_to_known(filled[None], known, periodic)
+        return stats
+
+    def known_region(self, images: torch.Tensor, known: torch.Tensor, *, periodic: bool = False) -> torch.Tensor:
+        """Circular statistics of images estimated from their known pixels only.
+
+        Same standardisation and order as :meth:`forward`; see :meth:`fitted_to_known`.
+        ``known`` is a bool (H, W) tensor, True where the pixel is known. With every
+        pixel known and ``periodic=True`` this is :meth:`circular`.
+        """
+        x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
+        known = _validate.known_mask(known, tuple(x.shape[-2:]))
+        masks = known_region_masks(known, self.config.n_scales, periodic=periodic, dtype=x.dtype, device=x.device)
+        values = self._statistics_within(x, masks)
+        return values if batched else values[0]
+
+    def within(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """Circular statistics estimated from the pixels inside per-scale masks.
+
+        ``masks`` (J + 1, H, W) of 0/1: m_j for the wavelets of scale j (m_{J-1} for the
+        low-pass), m_J for the Haar terms, as made by
+        :func:`~wavetex.representation.known_region_masks` or
+        :func:`~wavetex.representation.reach_masks`. Responses outside are dropped and
+        each sum is divided by the number of (u + τ, u) pairs kept in both factors.
+        """
+        x, batched = _validate.images(images, self.n_colours, self.config.n_scales, self.haar_std)
+        J = self.config.n_scales
+        if tuple(masks.shape) != (J + 1, *x.shape[-2:]):
+            raise ValueError(f"masks must have shape {(J + 1, *x.shape[-2:])}, got {tuple(masks.shape)}")
+        values = self._statistics_within(x, masks.to(device=x.device, dtype=x.dtype))
+        return values if batched else values[0]
+
+    def colour_correlation(self, images: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+        """The 3×3 colour correlation matrix C(x) of each image (colour models only),
+        over the pixels where ``weights`` (H, W) is 1 when given."""
         if self.n_colours != 3:
             raise ValueError("the colour correlation exists for colour models only (3 channels)")
         x, batched = _validate.images(images, 3, self.config.n_scales, self.haar_std)
-        out = colour_correlation(x)
+        out = colour_correlation(x, weights)
         return out if batched else out[0]
 
     def split(self, values: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -524,6 +621,38 @@ class TextureStatistics(torch.nn.Module):
                 lowpass = lowpass * masks[-1]
         return wavelet, lowpass, haar_channels(x_hat, haar_hat)
 
+    def _fit_to_known(self, x: torch.Tensor, known: torch.Tensor, periodic: bool) -> None:
+        """Refit the standardisation and the targets on the known pixels of x (1, C, M, N)."""
+        J = self.config.n_scales
+        masks = known_region_masks(known, J, periodic=periodic, dtype=x.dtype, device=x.device)
+        with torch.no_grad():
+            wavelet, lowpass, haar = self._channels(x, "circular")
+            self.wavelet_standardisation = standardisation_of(wavelet, masks[:J, None, None])
+            self.lowpass_standardisation = standardisation_of(lowpass, masks[J - 1])
+            haar_spread = standardisation_of(haar, masks[J]).std - 1e-9  # no epsilon here, as above
+            self.haar_std = haar_spread.to(self.haar_std).clone()
+            values = self._statistics_within(x, masks)[0].clone()
+            self.target = values
+
+    def _statistics_within(self, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """(B, n_stats) circular statistics of (B, C, M, N) images estimated from the
+        pixels inside ``masks`` (J + 1, M, N) only: m_j for the wavelets of scale j (and
+        m_{J-1} for the low-pass), m_J for the Haar terms. Values outside are set to
+        zero after standardisation and each sum is divided by the number of (u + τ, u)
+        pairs inside both factors' masks."""
+        J = self.config.n_scales
+        M, N = x.shape[-2:]
+        wavelet, lowpass, haar = self._channels(x, "circular")
+        wavelet = self.wavelet_standardisation(wavelet) * masks[:J, None, None]
+        lowpass = self.lowpass_standardisation(lowpass) * masks[J - 1]
+        raw = [
+            self._wavelet_covariances(wavelet),
+            self._lowpass_correlations(lowpass),
+            self._haar_correlations(haar * masks[J]),
+        ]
+        values = torch.cat([r.reshape(x.shape[0], -1) for r in raw], dim=1)
+        return values.index_select(1, self._order) / (M * N) / self._pair_fractions(masks)
+
     def _statistics(self, x: torch.Tensor, borders: str) -> torch.Tensor:
         """(B, n_stats) statistics of (B, C, M, N) images, borders treated as:
 
@@ -536,36 +665,34 @@ class TextureStatistics(torch.nn.Module):
         """
         M, N = x.shape[-2:]
         masks = self._filter_tensors(M, N, x)[3]
+        if borders == "interior":  # the border masks, Haar terms never masked
+            return self._statistics_within(x, torch.cat([masks, torch.ones_like(masks[:1])]))
         wavelet, lowpass, haar = self._channels(x, borders)
         wavelet = self.wavelet_standardisation(wavelet)
         lowpass = self.lowpass_standardisation(lowpass)
-        if borders == "interior":
-            wavelet = wavelet * masks[:, None, None]
-            lowpass = lowpass * masks[-1]
-        elif borders == "masked" and self.n_colours == 1:
+        if borders == "masked" and self.n_colours == 1:
             lowpass = lowpass * masks[-1] * (M * N / masks[-1].sum())
         raw = [self._wavelet_covariances(wavelet), self._lowpass_correlations(lowpass), self._haar_correlations(haar)]
         values = torch.cat([r.reshape(x.shape[0], -1) for r in raw], dim=1)
-        values = values.index_select(1, self._order) / (M * N)
-        if borders == "interior":
-            values = values / self._overlap_fractions(M, N, x)
-        return values
+        return values.index_select(1, self._order) / (M * N)
 
-    def _overlap_fractions(self, M: int, N: int, like: torch.Tensor) -> torch.Tensor:
+    def _pair_fractions(self, masks: torch.Tensor) -> torch.Tensor:
         """Per statistic, the fraction of pixels u with u + τ inside the first factor's
-        mask and u inside the second's, shape (n_stats,)."""
-        key = (M, N, like.dtype, like.device)
+        mask and u inside the second's, shape (n_stats,); masks as in
+        :meth:`_statistics_within`. Cached for the last few mask sets."""
+        key = (masks.dtype, masks.device, masks.shape, np.packbits(masks.to(torch.bool).cpu().numpy()).tobytes())
         if key not in self._overlaps:
-            masks = self._filter_tensors(M, N, like)[3].double().cpu()
+            M, N = masks.shape[-2:]
             J = self.config.n_scales
-            pairs = [(j, j2) for j in range(J) for j2 in range(J)]
-            table = _correlations(masks[None], [j for j, _ in pairs], [j2 for _, j2 in pairs], self._shifts)[0]
+            pairs = [(j, j2) for j in range(J + 1) for j2 in range(J + 1)]
+            table = _correlations(masks.double().cpu()[None], [j for j, _ in pairs], [j2 for _, j2 in pairs], self._shifts)[0]
             index = self.index
-            first = np.where(index.kind == 0, index.scale, J - 1)
-            second = np.where(index.kind == 0, index.scale2, J - 1)
-            fractions = table[first * J + second, self._shift_position] / (M * N)
-            fractions[index.kind == 2] = 1.0  # Haar terms are never masked
-            self._overlaps[key] = fractions.to(device=like.device, dtype=like.dtype)
+            first = np.select([index.kind == 0, index.kind == 1], [index.scale, J - 1], J)
+            second = np.select([index.kind == 0, index.kind == 1], [index.scale2, J - 1], J)
+            fractions = table[first * (J + 1) + second, self._shift_position] / (M * N)
+            if len(self._overlaps) >= 4:
+                self._overlaps.pop(next(iter(self._overlaps)))
+            self._overlaps[key] = fractions.to(device=masks.device, dtype=masks.dtype)
         return self._overlaps[key]
 
     def _wavelet_covariances(self, r: torch.Tensor) -> torch.Tensor:

@@ -58,6 +58,7 @@ from ._controls import (
     shifted_copy,
 )
 from ._diversity import DiversityReport, diversity
+from ._fill import FillReport, default_fill_crop_size, probe_fill
 from ._ncc import GlobalMatch, global_match, normalized_cross_correlation
 from ._probe import MemorizationReport, probe
 from ._verdict import VERDICT_WORDS, VerdictThresholds
@@ -66,6 +67,7 @@ __all__ = [
     "VERDICT_WORDS",
     "Calibration",
     "DiversityReport",
+    "FillReport",
     "GlobalMatch",
     "MemorizationReport",
     "VerdictThresholds",
@@ -73,6 +75,7 @@ __all__ = [
     "clear_calibration_cache",
     "crop_collage",
     "default_crop_size",
+    "default_fill_crop_size",
     "diversity",
     "global_match",
     "matched_noise",
@@ -81,5 +84,6 @@ __all__ = [
     "partial_copy",
     "phase_randomized",
     "probe",
+    "probe_fill",
     "shifted_copy",
 ]

@@ -1,0 +1,38 @@
+"""benchmarks/bench_constrained.py keeps working (tiny images, two iterations)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from wavetex import textures
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_constrained.py"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_constrained", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_constrained"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_blob_is_an_irregular_hole_that_leaves_room_for_the_statistics():
+    mask = _bench().blob_mask(256)
+    assert 0.04 < mask.mean() < 0.1
+    assert not mask[:, :40].any() and not mask[:40].any()
+
+
+def test_each_case_reports_its_figures(tmp_path):
+    bench = _bench()
+    image = textures.load("gravel")[:96, :96]
+    options = dict(n_scales=2, max_iter=2, progress=False)
+    record, mask, filled = bench.inpaint_case(image, options)
+    assert record["probe_verdict"] and record["boundary_step_ratio_original"] > 0
+    np.testing.assert_array_equal(filled[~mask], image[~mask])
+    bench.figure(image, mask, filled, tmp_path / "figure.png")
+    assert (tmp_path / "figure.png").exists()
+    assert bench.tile_case(image, options, band=8)["wrap_step_ratio_before"] > 1
+    assert bench.extend_case(image, options, crop=64)["crop"] == 64
