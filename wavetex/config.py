@@ -59,10 +59,10 @@ SCHEDULES: dict[str, Schedule] = {
     "paper": Schedule(runs_gray=5, runs_colour=2, max_iter=500),
     # Chosen by measurement (benchmarks/bench_synthesis.py; README, "Performance"): 150
     # iterations at half resolution with one scale fewer (about a sixth of the cost
-    # each), then one run of at most 120 iterations (80 for colour, whose model has 4× the
-    # statistics), stopped earlier when the loss falls by less than 5 % over 50.
+    # each), then one run of at most 100 iterations (120 for colour: its time budget is
+    # larger), stopped earlier when the loss falls by less than 5 % over 50.
     "default": Schedule(
-        runs_gray=1, runs_colour=1, max_iter=120, max_iter_colour=80, min_decrease=0.05, window=50, coarse_iter=150
+        runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=120, min_decrease=0.05, window=50, coarse_iter=150
     ),
 }
 

@@ -111,13 +111,16 @@ class Objective:
         self.shape = tuple(shape)
         self.weight = weight
         self.constraint = constraint
-        # The paper weighs the colour correlation 1. Compared inside the regions of a
-        # constrained synthesis its relative error weighs as much as the statistics':
-        # with weight 1, a 32² hole in tissue kept channel correlations of 0.3 where the
-        # known pixels have 0.95 (purple and yellow streaks); so weighted, 0.95.
+        # The paper weighs the colour correlation 1, which beside 1e-6·(M̄N̄)² on the
+        # statistics makes it negligible (objective="paper" keeps that). Otherwise its
+        # relative error weighs as much as the statistics': with weight 1, a 32² hole in
+        # tissue kept channel correlations of 0.3 where the known pixels have 0.95
+        # (purple and yellow streaks), and a 256² synthesis of tissue showed rainbow
+        # tints after the default schedule; so weighted, neither.
         self.colour_weight = 1.0
-        if target.region is not None and target.colour_correlation is not None:
-            ratio = target.statistics.pow(2).sum() / (len(target.region) * target.colour_correlation.pow(2).sum())
+        if target.colour_correlation is not None and not target.masked:
+            regions = len(target.region) if target.region is not None else 1
+            ratio = target.statistics.pow(2).sum() / (regions * target.colour_correlation.pow(2).sum())
             self.colour_weight = weight * ratio.item()
         n_samples = shape[0]
         self.best_loss = [math.inf] * n_samples
