@@ -133,3 +133,20 @@ def test_reports_record_fidelity_beside_the_verdict(tmp_path):
     assert sample["fidelity"]["iterations"] == 3 and sample["fidelity"]["converged"] is False
     assert sample["fidelity"]["statistics_error"] == sample["statistics_error"]
     assert json.loads((tmp_path / "gravel" / "report.json").read_text())["samples"][0]["fidelity"] == sample["fidelity"]
+
+
+def test_a_synthesis_that_ran_its_whole_schedule_counts_as_converged(monkeypatch):
+    import dataclasses
+
+    import wavetex
+    from wavetex.config import SCHEDULES
+
+    short = dataclasses.replace(SCHEDULES["default"], max_iter=8, max_iter_colour=8, coarse_iter=0, min_decrease=None)
+    monkeypatch.setitem(SCHEDULES, "default", short)
+    exemplar = data.gravel()[100:164, 100:164] / 255.0
+    whole = wavetex.synthesize(exemplar, n_scales=3, progress=False)
+    capped = wavetex.synthesize(exemplar, n_scales=3, max_iter=4, progress=False)
+    budget = wavetex.synthesize(exemplar, n_scales=3, time_budget=1e-9, progress=False)
+    assert whole.config.max_iter is None and report.fidelity(whole)["converged"] is True
+    assert report.fidelity(capped)["converged"] is False
+    assert report.fidelity(budget)["converged"] is False

@@ -69,10 +69,12 @@ def fidelity(result: SynthesisResult, sample: int = 0) -> dict[str, Any]:
     """How faithful one synthesis is: its statistics error, and whether it converged.
 
     A synthesis converged when a convergence test stopped it (the default schedule's
-    plateau test, an L-BFGS tolerance) or when, over its last iterations, its loss fell
-    by less than the default schedule's plateau criterion (5 % over 50 iterations);
-    a run cut short by an iteration cap, a time budget or an interruption while still
-    improving did not.
+    plateau test, an L-BFGS tolerance), when it ran its whole schedule (the default
+    schedule's iteration counts were chosen so that its syntheses sit well inside the
+    exemplar's natural variation; README, "Performance"), or when, over its last
+    iterations, its loss fell by less than the plateau criterion (5 % over 50
+    iterations); a run cut short by a lower iteration cap, a time budget or an
+    interruption while still improving did not.
 
     Examples
     --------
@@ -88,8 +90,13 @@ def fidelity(result: SynthesisResult, sample: int = 0) -> dict[str, Any]:
     plateau = SCHEDULES["default"]
     window, fall = plateau.window, plateau.min_decrease
     flattened = len(history) > window and history[-window - 1] - history[-1] < fall * history[-window - 1]
+    schedule = SCHEDULES[result.config.schedule]
+    n_colours = 3 if result.images.ndim == 4 else 1
+    planned = schedule.runs(n_colours) * schedule.iterations(n_colours)
+    uncapped = result.config.max_iter is None or result.config.max_iter >= planned
+    whole_schedule = uncapped and reason in ("iteration limit of the run", "evaluation limit of the run")
     converged = reason.startswith("converged") or reason in _TOLERANCE_STOPS or (
-        flattened and not result.interrupted
+        (flattened or whole_schedule) and not result.interrupted and reason != "time budget"
     )
     return {
         "statistics_error": float(result.errors[sample]),
