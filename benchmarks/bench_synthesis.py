@@ -108,16 +108,14 @@ class Exemplar:
 
 
 PHOTOGRAPH = re.compile(r"skimage\.data\.(\w+)\(\)\[(\d+):(\d+), (\d+):(\d+)\]$")
-DRAWN = re.compile(r"(_generate|make_textures)\.(\w+)\(seed=(\d+)\)$")
-DRAWING_MODULES = {"_generate": ROOT / "textures" / "_generate.py", "make_textures": ROOT / "scripts" / "make_textures.py"}
+DRAWN = re.compile(r"(make_textures)\.(\w+)\(seed=(\d+)\)$")
+DRAWING_MODULES = {"make_textures": ROOT / "scripts" / "make_textures.py"}
 
 
 def _textures():
-    """The bundled textures module (installed as wavetex.textures, or from the checkout)."""
-    try:
-        from wavetex import textures
-    except ImportError:
-        textures = _module_from(ROOT / "textures" / "__init__.py", "wavetex_textures")
+    """The bundled textures module."""
+    from wavetex import textures
+
     return textures
 
 

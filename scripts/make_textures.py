@@ -1,4 +1,4 @@
-"""Recreate the example textures of :mod:`wavetex.textures` (the PNG files in ``textures/``).
+"""Recreate the example textures of :mod:`wavetex.textures` (the PNG files in ``wavetex/textures/``).
 
 Run from the repository root to rewrite the PNG files::
 
@@ -33,8 +33,8 @@ import numpy as np
 SIZE = 256
 """Side length, in pixels, of every bundled texture."""
 
-TEXTURE_DIRECTORY = Path(__file__).resolve().parents[1] / "textures"
-"""Folder the PNG files are written to (``textures/`` of the checkout)."""
+TEXTURE_DIRECTORY = Path(__file__).resolve().parents[1] / "wavetex" / "textures"
+"""Folder the PNG files are written to (``wavetex/textures/`` of the checkout)."""
 
 SKIMAGE_CROPS: dict[str, tuple[str, tuple[int, int, int, int]]] = {
     # name: (function of skimage.data, crop box (top, left, bottom, right)),
