@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {  # name: (colours, side, target seconds)
-    "gray-256": (1, 256, 0.25),
+    "gray-256": (1, 256, 0.2),
     "gray-128": (1, 128, 0.07),
     "colour-128": (3, 128, 0.5),
 }
