@@ -154,11 +154,14 @@ def synthesize(
         Show a progress bar on stderr.
     callback : callable, optional
         ``callback(step, images, losses)`` after every completed iteration of the slowest
-        sample: images (B, C, H, W) and per-sample losses (B,), both detached.
+        sample: images (B, C, H, W) and per-sample losses (B,), both detached. A
+        schedule's coarse stage (half resolution, see :class:`~wavetex.config.Schedule`)
+        runs first and calls nothing; ``step`` counts the full-resolution iterations.
 
     Returns
     -------
     SynthesisResult
+        ``extra["coarse"]`` records the coarse stage when there was one.
 
     Raises
     ------
