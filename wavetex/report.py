@@ -17,7 +17,7 @@ import numpy as np
 
 from . import io as wio
 from .config import SCHEDULES
-from .memorization import VERDICT_WORDS, MemorizationReport, diversity, probe
+from .memorization import VERDICT_WORDS, MemorizationReport, diversity
 from .memorization._verdict import VERDICT_SEVERITY
 from .result import SynthesisResult
 from .statistics import ModelConfig, TextureStatistics

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from . import _validate
-from .config import DTYPES, INITS, OBJECTIVES, SCHEDULES, SEED_MAX, Schedule, SynthesisConfig, output_size
+from .config import DTYPES, SCHEDULES, SEED_MAX, Schedule, SynthesisConfig, output_size
 from .errors import ParameterError, SynthesisError
 from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
 from ._layout import channels_last
