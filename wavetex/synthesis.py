@@ -194,13 +194,7 @@ def synthesize(
     # The image the synthesis imitates: its statistics are the target, its spectrum the
     # "spectrum" start, its histogram the output's.
     reference = periodic_component(exemplar) if periodic else exemplar
-    with torch.no_grad():
-        x = reference[None].to(device=device, dtype=dtype)
-        target = Target(
-            statistics=stats.circular(x)[0] if periodic else stats.target,
-            colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
-            masked=not periodic,
-        )
+    target = _target_of(stats, reference, config.objective)
     seeds = [config.seed + k for k in range(config.n_samples)]
     start = initial_images(reference, size, seeds, config.init)
     coarse = None
@@ -226,6 +220,19 @@ def synthesize(
     return replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
 
 
+def _target_of(stats: TextureStatistics, reference: torch.Tensor, objective: str) -> Target:
+    """What the synthesis matches: the circular statistics of ``reference`` (the periodic
+    component) or, for the paper's objective, the exemplar's masked statistics."""
+    periodic = objective == "periodic"
+    with torch.no_grad():
+        x = reference[None].to(device=stats.target.device, dtype=stats.target.dtype)
+        return Target(
+            statistics=stats.circular(x)[0] if periodic else stats.target,
+            colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
+            masked=not periodic,
+        )
+
+
 def _coarse_stage_fits(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> bool:
     """Whether the schedule's coarse stage applies: half the output and the exemplar
     must fit a model with one scale fewer."""
@@ -244,13 +251,7 @@ def _coarse_stage(
     small_reference = downsample_by_two(reference)
     model = replace(config.model, n_scales=config.model.n_scales - 1)
     stats = TextureStatistics(small_exemplar.to(device=device, dtype=dtype), config=model)
-    with torch.no_grad():
-        x = small_reference[None].to(device=device, dtype=dtype)
-        target = Target(
-            statistics=stats.circular(x)[0] if config.objective == "periodic" else stats.target,
-            colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
-            masked=config.objective != "periodic",
-        )
+    target = _target_of(stats, small_reference, config.objective)
     small_size = (config.size[0] // 2, config.size[1] // 2)
     coarse_config = replace(
         config, size=small_size, model=stats.config, max_iter=SCHEDULES[config.schedule].coarse_iter,
