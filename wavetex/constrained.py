@@ -35,7 +35,7 @@ from .objective import Constraint, Target
 from .representation import periodic_component, reach_masks
 from .result import SynthesisResult
 from .statistics import TextureStatistics, colour_correlation
-from .synthesis import _config_of, _resolve_device, initial_images, optimise
+from .synthesis import _config_of, _resolve_device, _target_of, initial_images, optimise
 from .config import DTYPES, SynthesisConfig, output_size
 from .errors import ParameterError
 
@@ -93,7 +93,8 @@ def inpaint(
     if exemplar is None:
         stats = TextureStatistics.fitted_to_known(picture, known, config=config.model)
         colour = colour_correlation(picture[None], known)[0] if stats.n_colours == 3 else None
-        statistics, reference = stats.target, picture[:, known][:, None, :]  # (C, 1, n): the known pixels
+        target = Target(stats.target, colour)
+        reference = picture[:, known][:, None, :]  # (C, 1, n): the known pixels
         start_from = torch.where(known, picture, picture[:, known].mean(dim=1)[:, None, None])
     else:
         texture = _image_tensor(exemplar, "exemplar")
@@ -103,9 +104,9 @@ def inpaint(
                 "pass both in gray or both in colour"
             )
         stats = TextureStatistics(texture, config=config.model)
-        statistics, colour, reference = _periodic_target(stats, texture)
-        start_from = reference
-    return _run(stats, Target(statistics, colour), picture, unknown, start_from, reference, config,
+        reference = start_from = periodic_component(texture)
+        target = _target_of(stats, reference, "periodic")
+    return _run(stats, target, picture, unknown, start_from, reference, config,
                 progress=progress, callback=callback, task="inpaint")
 
 
@@ -161,8 +162,8 @@ def extend(
     unknown = np.ones(size, dtype=bool)
     unknown[row : row + height, column : column + width] = False
     stats = TextureStatistics(picture, config=config.model)
-    statistics, colour, reference = _periodic_target(stats, picture)
-    return _run(stats, Target(statistics, colour), canvas, unknown, reference, reference, config,
+    reference = periodic_component(picture)
+    return _run(stats, _target_of(stats, reference, "periodic"), canvas, unknown, reference, reference, config,
                 progress=progress, callback=callback, task="extend", placement=[row, column])
 
 
@@ -208,8 +209,8 @@ def make_tileable(
         raise ParameterError("size", "make_tileable keeps the image's size; drop {}", ("size",))
     unknown = border_band(size, band)
     stats = TextureStatistics(picture, config=config.model)
-    statistics, colour, reference = _periodic_target(stats, picture)
-    return _run(stats, Target(statistics, colour), picture, unknown, reference, reference, config,
+    reference = periodic_component(picture)
+    return _run(stats, _target_of(stats, reference, "periodic"), picture, unknown, reference, reference, config,
                 progress=progress, callback=callback, task="tile", band=int(band))
 
 
@@ -238,16 +239,6 @@ def _image_tensor(image: Any, what: str) -> torch.Tensor:
         return _validate.exemplar(image).to(torch.float64)
     except (TypeError, ValueError) as error:
         raise type(error)(str(error).replace("exemplar", what, 1)) from None
-
-
-def _periodic_target(stats: TextureStatistics, texture: torch.Tensor):
-    """The target of :func:`~wavetex.synthesize`: circular statistics (and colour
-    correlation) of the texture's periodic component, which is returned too."""
-    reference = periodic_component(texture)
-    with torch.no_grad():
-        x = reference[None]
-        colour = stats.colour_correlation(x)[0] if stats.n_colours == 3 else None
-        return stats.circular(x)[0], colour, reference
 
 
 def _regions(unknown: np.ndarray, n_scales: int) -> torch.Tensor:
