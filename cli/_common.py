@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -189,25 +188,23 @@ def probe_line(report: dict[str, Any], sample: int | None = None) -> str:
 
 
 class SizeType(click.ParamType):
-    """``WxH`` (width first, like image tools) or ``N`` for N×N; converts to (height, width).
+    """``WxH`` (width first, like image tools) or ``N`` for N×N; converts to (height, width)
+    with the library's :func:`wavetex.survey.plan.parse_size`, the parser of survey plans.
 
     Only the form and the sign are checked here; the library bounds the size.
     """
 
     name = "size"
-    _PATTERN = re.compile(r"\s*(\d+)\s*(?:[x×X*]\s*(\d+)\s*)?")
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[int, int]:
         if isinstance(value, tuple):
             return value
-        match = self._PATTERN.fullmatch(str(value))
-        if match is None:
-            self.fail(f"{value!r} is not a size; write WIDTHxHEIGHT in pixels (e.g. 256x128), or N for N×N.", param, ctx)
-        width = int(match[1])
-        height = int(match[2]) if match[2] is not None else width
-        if width < 1 or height < 1:
-            self.fail(f"{value!r} has a side of 0 pixels; each side needs at least 1 pixel.", param, ctx)
-        return height, width
+        from wavetex.survey.plan import parse_size
+
+        try:
+            return parse_size(str(value))
+        except ValueError as error:
+            self.fail(f"{error}.", param, ctx)
 
 
 SIZE = SizeType()

@@ -51,7 +51,7 @@ PLAN_KEYS = {
     "title": "heading of index.html (optional)",
 }
 _MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
-_SIZE = re.compile(r"\s*(\d+)\s*(?:[x×X]\s*(\d+)\s*)?")
+_SIZE = re.compile(r"\s*(\d+)\s*(?:[x×X*]\s*(\d+)\s*)?")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
