@@ -81,7 +81,7 @@ def survey(plan_file: Path | None, out_dir: Path | None, workers: int | None, ad
     from wavetex.survey import engine
 
     progress = show_progress(quiet)
-    log = None if quiet or progress else _job_logger(len(plan.jobs))
+    log = None if quiet or progress else _job_logger(len(plan.jobs), _n_done(plan, out_dir))
     try:
         summary = engine.run_jobs(plan.jobs, dict(plan.pixels), out_dir, workers=workers, address=address,
                                   retries=retries, progress=progress, on_record=log)
@@ -114,8 +114,17 @@ def _list_jobs(plan: wplan.Plan, out_dir: Path) -> None:
     click.echo(f"{len(plan.jobs)} jobs: {n_done} done, {len(plan.jobs) - n_done} to run.")
 
 
-def _job_logger(total: int):
-    count = [0]
+def _n_done(plan: wplan.Plan, out_dir: Path) -> int:
+    """How many of the plan's jobs an earlier run of the same command finished."""
+    if not out_dir.is_dir():
+        return 0
+    folder = SurveyFolder(out_dir)
+    return sum(folder.is_done(job.key) for job in plan.jobs)
+
+
+def _job_logger(total: int, done_before: int = 0):
+    """One line per finished job, numbered on from the jobs an earlier run finished."""
+    count = [done_before]
 
     def log(record: dict[str, Any]) -> None:
         count[0] += 1

@@ -6,6 +6,7 @@ stopped, and each test checks that none is left.
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -185,9 +186,12 @@ def test_driver_killed_mid_run_then_rerun_completes_each_job_once(plan_file, tmp
         driver.send_signal(signal.SIGKILL)
         driver.wait()
         assert 1 <= len(read_results(out)) < 4
-        rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        n_before = len(read_results(out))
+        rerun = subprocess.run(command[:-1], env=env, capture_output=True, text=True, timeout=120)  # not quiet
         assert rerun.returncode == 0, rerun.stderr
-        assert "done before" in rerun.stdout
+        assert f"{4 - n_before} jobs run, {n_before} done before" in rerun.stdout
+        numbers = re.findall(r"^\[(\d+)/4\]", rerun.stderr, flags=re.M)  # counted on from the jobs done before
+        assert numbers == [str(k) for k in range(n_before + 1, 5)], rerun.stderr
         keys = [json.loads(line)["key"] for line in (out / "results.jsonl").read_text().splitlines()]
         assert sorted(keys) == sorted(job.key for job in read_plan(plan_file).jobs)  # each exactly once
         assert sorted(p.name for p in (out / "jobs").iterdir()) == sorted(keys)  # no partial folder
