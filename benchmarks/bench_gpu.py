@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -33,6 +32,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _memory import PeakGrowth  # noqa: E402  (this folder's helper)
 
 ROOT = Path(__file__).resolve().parents[1]
 GPU = {"size": 256, "n_scales": None, "max_iter": None, "n_samples": [1, 8], "time_budget": 60.0}
@@ -82,13 +84,13 @@ def timed_synthesis(image: np.ndarray, n_samples: int, settings: dict, device: s
     if cuda:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    result = wavetex.synthesize(image, n_samples=n_samples, **synthesis_options(settings, device))
-    if cuda:
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
-    peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+    with PeakGrowth() as host:
+        start = time.perf_counter()
+        result = wavetex.synthesize(image, n_samples=n_samples, **synthesis_options(settings, device))
+        if cuda:
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - start
+    peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else host.mib
     return {
         "samples": n_samples,
         "seconds": seconds,

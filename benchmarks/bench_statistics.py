@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _memory import PeakGrowth  # noqa: E402  (this folder's helper)
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {  # name: (colours, side, target seconds)
@@ -75,15 +77,14 @@ def _measure(case: str, implementation: str, repeats: int, threads: int) -> dict
         loss = ((compute(image) - stats.target) ** 2).sum()
         loss.backward()
 
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    step()  # warm-up (filters, allocator)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
-    return {"median_s": statistics.median(times), "times_s": times, "peak_mib": peak / 1024, "n_stats": stats.n_stats}
+    with PeakGrowth() as peak:
+        step()  # warm-up (filters, allocator)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(times), "times_s": times, "peak_mib": peak.mib, "n_stats": stats.n_stats}
 
 
 def _run(case: str, implementation: str, repeats: int, threads: int) -> dict:

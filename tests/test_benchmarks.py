@@ -85,3 +85,15 @@ def test_targets_compare_with_the_natural_variation_median():
         "tissue: (b) PS error ≤ natural median": (True, pytest.approx(0.1)),
         "tissue: default wall time ≤ 150 s": (True, 150),
     }
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="resets the peak through Linux's /proc")
+def test_peak_memory_counts_the_measured_block_even_after_a_larger_earlier_peak():
+    memory = _module("_memory")
+    earlier = np.ones(48 * 2**20 // 8)  # a 48 MiB peak before the block, as imports and crops make
+    del earlier
+    with memory.PeakGrowth() as peak:
+        block = np.ones(24 * 2**20 // 8)  # 24 MiB, touched
+    del block
+    assert peak.exact
+    assert 20 <= peak.mib <= 40
