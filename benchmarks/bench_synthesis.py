@@ -1,20 +1,22 @@
 """Synthesis benchmark: wavetex against plenoptic's Portilla–Simoncelli, judged side by side.
 
-    python benchmarks/bench_synthesis.py                    # gravel + tissue, 256², default + PS (~15 min on 2 cores)
-    python benchmarks/bench_synthesis.py --paper            # + the paper schedule (~40 min more)
-    python benchmarks/bench_synthesis.py --colour-texture retina --paper
+    python benchmarks/bench_synthesis.py                    # 4 photographs, 256², default + PS (~15 min on 2 cores)
+    python benchmarks/bench_synthesis.py --gray-texture gravel --colour-texture '' --paper
+                                                            # + the paper schedule (gray: ~15 min per texture)
     python benchmarks/bench_synthesis.py --quick            # 64² smoke test of this script (~1 min); not a measurement
     python benchmarks/bench_synthesis.py --markdown         # README tables from benchmarks/results/synthesis.json
 
-For a gray texture (``--gray-texture``, default ``gravel``) and a colour texture
-(``--colour-texture``, default ``tissue``), each ``--size``² (default 256, the central crop
-of the bundled file), it runs wavetex's default schedule, optionally the paper's
+For gray textures (``--gray-texture``, default ``gravel,brick``) and colour textures
+(``--colour-texture``, default ``retina,tissue``) — photographs whose opposite borders
+differ — each ``--size``² (default 256, the central crop of the bundled file), it runs wavetex's default schedule, optionally the paper's
 (``--paper``), and plenoptic's Portilla–Simoncelli synthesis with its documented recipe
 (``_portilla_simoncelli.py``). Each synthesis runs in its own subprocess, one at a time,
-with ``--threads`` threads (default 2), float32.
+with ``--threads`` threads (default 2), float32. The gray textures' default and PS runs,
+whose time ratio is a target, run ``--repeats`` times (default 3), alternating, and their
+times are medians: the machines are shared, and one timing can be off by 20 %.
 
 Per synthesis it reports wall time, iterations, evaluations (loss + gradient), peak
-memory (resident-set growth during the synthesis), the statistics error of its own
+memory (resident-set growth during the synthesis, ``_memory.PeakGrowth``), the statistics error of its own
 objective, and three measures the synthesis does not optimise:
 
 (a) the masked ALPHA error ``quality.masked_statistics_error``: paper model (border masks
@@ -54,7 +56,6 @@ import importlib.util
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -67,6 +68,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 QUALITY_LEVELS = (0.05, 0.04)
+# Photographs whose opposite borders differ: gravel (stochastic), brick (regular, strong
+# structure), retina (uneven light, vessels), tissue (two tissues in one crop: the hard case).
+GRAY_TEXTURES = ("gravel", "brick")
+COLOUR_TEXTURES = ("retina", "tissue")
 MAX_OVERLAP = 0.25  # largest share of pixels a natural-variation crop may share with the exemplar
 N_DRAWN_VARIANTS = 4
 METHODS = {"default": "wavetex default", "paper": "wavetex paper", "ps": "plenoptic PS"}
@@ -86,10 +91,12 @@ class Settings:
     n_scales: int | None = None  # wavetex's J (the PS model takes the recipe's)
     max_iter: int | None = None  # cap on wavetex's iterations
     ps_max_iter: int | None = None  # PS outer iterations (documented: 100)
+    repeats: int = 3  # timed runs of the gray default and PS, alternating; their times are medians
     quick: bool = False
 
 
-QUICK = {"size": 64, "n_scales": 3, "max_iter": 8, "ps_max_iter": 2, "quick": True}
+QUICK = {"size": 64, "n_scales": 3, "max_iter": 8, "ps_max_iter": 2, "repeats": 1, "quick": True}
+TIMED_PAIR = ("default", "ps")  # the gray time target is their ratio
 
 
 # ---------------------------------------------------------------- exemplars
@@ -190,12 +197,15 @@ def synthesise(exemplar: Exemplar, method: str, settings: Settings) -> tuple[np.
     import torch
 
     torch.set_num_threads(settings.threads)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if method == "ps":
-        image, record = _synthesise_ps(exemplar, settings)
-    else:
-        image, record = _synthesise_wavetex(exemplar, method, settings)
-    record["peak_mib"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+    sys.path.insert(0, str(HERE))
+    from _memory import PeakGrowth
+
+    with PeakGrowth() as peak:
+        if method == "ps":
+            image, record = _synthesise_ps(exemplar, settings)
+        else:
+            image, record = _synthesise_wavetex(exemplar, method, settings)
+    record["peak_mib"], record["peak_exact"] = peak.mib, peak.exact
     return image, record
 
 
@@ -247,12 +257,14 @@ def _worker(texture: str, method: str, settings: Settings, out: Path) -> None:
     out.write_text(json.dumps(record, indent=2))
 
 
-def run_synthesis(texture: str, method: str, settings: Settings, out_dir: Path, reuse: bool) -> tuple[np.ndarray, dict]:
+def run_synthesis(texture: str, method: str, settings: Settings, out_dir: Path, reuse: bool,
+                  name: str | None = None) -> tuple[np.ndarray, dict]:
     """One synthesis in a fresh subprocess with ``settings.threads`` threads (or its record from
-    an earlier run with the same settings when ``reuse``)."""
+    an earlier run with the same settings when ``reuse``), saved as ``<out_dir>/raw/<name>``
+    (default ``<texture>-<method>``)."""
     raw = out_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    out = raw / f"{texture}-{method}.json"
+    out = raw / f"{name or f'{texture}-{method}'}.json"
     if reuse and out.exists() and json.loads(out.read_text()).get("settings") == dataclasses.asdict(settings):
         return np.load(out.with_suffix(".npy")), json.loads(out.read_text())
     print(f"running {texture} / {METHODS[method]} ...", file=sys.stderr, flush=True)
@@ -380,7 +392,10 @@ def table_rows(texture: dict) -> list[tuple[str, ...]]:
     for method, r in texture["runs"].items():
         iterations = f"{r['iterations']} × ≤10" if method == "ps" else str(r["iterations"])
         judges = r["judges"]
-        rows.append((METHODS[method], _value(r["seconds"], ".1f", " s"), iterations, str(r["evaluations"]),
+        time_ = _value(r["seconds"], ".1f", " s")
+        if len(r.get("seconds_runs", [])) > 1:
+            time_ += f" (median; {min(r['seconds_runs']):.1f}–{max(r['seconds_runs']):.1f})"
+        rows.append((METHODS[method], time_, iterations, str(r["evaluations"]),
                      _value(r["peak_mib"], ".0f", " MB"), _value(r["error"], ".4f"), f"{judges['alpha_masked']:.3f}",
                      f"{judges['ps']:.3f}", f"{judges['straight_edge_ratio']:.2f}"))
     natural = texture["natural"]
@@ -435,15 +450,32 @@ def markdown(report: dict) -> str:
 # ---------------------------------------------------------------- main
 
 
+def _repeat_timing(texture: str, runs: dict, settings: Settings, out_dir: Path, reuse: bool) -> None:
+    """Run the timed pair ``settings.repeats − 1`` more times, alternating, and make each
+    run's ``seconds`` the median (the first run's image is the one judged; the machine is
+    shared and one timing can be off by 20 %). All the times go into ``seconds_runs``."""
+    for method in TIMED_PAIR:
+        runs[method]["seconds_runs"] = [runs[method]["seconds"]]
+    for k in range(1, settings.repeats):
+        for method in TIMED_PAIR:
+            _, record = run_synthesis(texture, method, settings, out_dir, reuse, name=f"{texture}-{method}-repeat{k}")
+            runs[method]["seconds_runs"].append(record["seconds"])
+    for method in TIMED_PAIR:
+        runs[method]["seconds"] = float(np.median(runs[method]["seconds_runs"]))
+
+
 def benchmark_texture(name: str, part: str, methods: list[str], settings: Settings, out_dir: Path, reuse: bool) -> dict:
     """Every synthesis of one texture, judged, with its natural variation and side-by-side PNG."""
     exemplar = load_exemplar(name, settings.size)
     if exemplar.part != part:
         raise SystemExit(f"texture {name!r} is {exemplar.part}; --{part}-texture needs a {part} one")
-    judges = Judges(exemplar.image, settings.n_scales)
     runs, images = {}, {}
     for method in methods:
         images[method], runs[method] = run_synthesis(name, method, settings, out_dir, reuse)
+    if part == "gray" and all(m in runs for m in TIMED_PAIR):
+        _repeat_timing(name, runs, settings, out_dir, reuse)
+    judges = Judges(exemplar.image, settings.n_scales)  # after the syntheses: this process stays idle while they run
+    for method in methods:
         runs[method]["judges"] = judges(images[method])
     shown = [m for m in ("default", "ps") if m in images]
     png = side_by_side(exemplar, [images[m] for m in shown], out_dir, shown)
@@ -453,12 +485,17 @@ def benchmark_texture(name: str, part: str, methods: list[str], settings: Settin
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gray-texture", default="gravel", help="bundled gray texture (default: gravel)")
-    parser.add_argument("--colour-texture", default="tissue", help="bundled colour texture (default: tissue)")
+    parser.add_argument("--gray-texture", default=",".join(GRAY_TEXTURES),
+                        help=f"bundled gray textures, comma-separated (default: {','.join(GRAY_TEXTURES)})")
+    parser.add_argument("--colour-texture", default=",".join(COLOUR_TEXTURES),
+                        help=f"bundled colour textures, comma-separated (default: {','.join(COLOUR_TEXTURES)}; '' for none)")
     parser.add_argument("--size", type=int, default=256, help="side of exemplar and syntheses (default 256)")
     parser.add_argument("--paper", action="store_true", help="also run wavetex's paper schedule (slow)")
     parser.add_argument("--no-ps", action="store_true", help="skip plenoptic's Portilla–Simoncelli")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int,
+                        help=f"timed runs of each gray texture's default and PS, alternating; times are medians "
+                             f"(default {Settings.repeats}; 1 with --quick)")
     parser.add_argument("--quick", action="store_true", help="64², 3 scales, few iterations: smoke test only")
     parser.add_argument("--reuse", action="store_true", help="reuse runs in <out>/raw made with the same settings")
     parser.add_argument("--out", type=Path, help="results folder (default benchmarks/results, or .../quick)")
@@ -483,14 +520,17 @@ def main() -> None:
     settings = Settings(size=args.size, threads=args.threads)
     if args.quick:
         settings = dataclasses.replace(settings, **QUICK)
+    if args.repeats is not None:
+        settings = dataclasses.replace(settings, repeats=max(1, args.repeats))
     methods = ["default"] + (["paper"] if args.paper else []) + ([] if args.no_ps else ["ps"])
 
     import torch
 
     torch.set_num_threads(args.threads)  # for the judges, in this process
     report = {"settings": dataclasses.asdict(settings), "ps_colour": PS_COLOUR_NOTE, "textures": {}}
-    for part, name in (("gray", args.gray_texture), ("colour", args.colour_texture)):
-        report["textures"][name] = benchmark_texture(name, part, methods, settings, out_dir, args.reuse)
+    for part, names in (("gray", args.gray_texture), ("colour", args.colour_texture)):
+        for name in filter(None, (n.strip() for n in names.split(","))):
+            report["textures"][name] = benchmark_texture(name, part, methods, settings, out_dir, args.reuse)
     report["targets"] = targets(report)
     summary.write_text(json.dumps(report, indent=2))
     print_report(report)
