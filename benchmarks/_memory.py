@@ -7,11 +7,15 @@ mark can be reset: writing ``5`` to ``/proc/self/clear_refs`` sets ``VmHWM`` to 
 current ``VmRSS`` (Linux ≥ 4.0), so ``VmHWM`` after the block minus ``VmRSS`` before it
 is the block's own peak growth. Elsewhere this falls back to ``ru_maxrss`` and says so.
 
+    >>> import mmap
     >>> with PeakGrowth() as peak:
-    ...     block = bytearray(64 * 2**20)
-    ...     block[::4096] = b"x" * len(block[::4096])  # touch every page
+    ...     block = mmap.mmap(-1, 64 * 2**20)  # fresh pages, whatever malloc holds already
+    ...     block[::mmap.PAGESIZE] = b"x" * (64 * 2**20 // mmap.PAGESIZE)  # touch every page
     >>> peak.mib >= 60 or not peak.exact
     True
+
+It measures resident-set growth: memory that the allocator had already taken from the
+kernel and reuses does not count (as in the synthesis itself).
 """
 
 from __future__ import annotations

@@ -89,11 +89,17 @@ def test_targets_compare_with_the_natural_variation_median():
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="resets the peak through Linux's /proc")
 def test_peak_memory_counts_the_measured_block_even_after_a_larger_earlier_peak():
+    import mmap
+
+    def touched(mib):  # fresh pages from the kernel, whatever the allocator holds already
+        block = mmap.mmap(-1, mib * 2**20)
+        block[:: mmap.PAGESIZE] = b"x" * len(range(0, len(block), mmap.PAGESIZE))
+        return block
+
     memory = _module("_memory")
-    earlier = np.ones(48 * 2**20 // 8)  # a 48 MiB peak before the block, as imports and crops make
-    del earlier
+    touched(48).close()  # a 48 MiB peak before the block, as imports and crops make
     with memory.PeakGrowth() as peak:
-        block = np.ones(24 * 2**20 // 8)  # 24 MiB, touched
-    del block
+        block = touched(24)
+    block.close()
     assert peak.exact
     assert 20 <= peak.mib <= 40
