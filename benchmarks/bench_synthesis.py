@@ -1,6 +1,6 @@
 """Synthesis benchmark: wavetex against plenoptic's Portilla–Simoncelli, judged side by side.
 
-    python benchmarks/bench_synthesis.py                    # 4 photographs, 256², default + PS (~15 min on 2 cores)
+    python benchmarks/bench_synthesis.py                    # 4 photographs, 256², default + PS (~25 min on 2 cores)
     python benchmarks/bench_synthesis.py --gray-texture gravel --colour-texture '' --paper
                                                             # + the paper schedule (gray: ~15 min per texture)
     python benchmarks/bench_synthesis.py --quick            # 64² smoke test of this script (~1 min); not a measurement
