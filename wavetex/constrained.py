@@ -103,9 +103,8 @@ def inpaint(
                 f"the exemplar has {texture.shape[0]} channel(s) but the image {picture.shape[0]}; "
                 "pass both in gray or both in colour"
             )
-        stats = TextureStatistics(texture, config=config.model)
-        reference = start_from = periodic_component(texture)
-        target = _target_of(stats, reference, "periodic")
+        stats, reference, target = _fitted(texture, config)
+        start_from = reference
     return _run(stats, target, picture, unknown, start_from, reference, config,
                 progress=progress, callback=callback, task="inpaint")
 
@@ -161,9 +160,8 @@ def extend(
     canvas[:, row : row + height, column : column + width] = picture
     unknown = np.ones(size, dtype=bool)
     unknown[row : row + height, column : column + width] = False
-    stats = TextureStatistics(picture, config=config.model)
-    reference = periodic_component(picture)
-    return _run(stats, _target_of(stats, reference, "periodic"), canvas, unknown, reference, reference, config,
+    stats, reference, target = _fitted(picture, config)
+    return _run(stats, target, canvas, unknown, reference, reference, config,
                 progress=progress, callback=callback, task="extend", placement=[row, column])
 
 
@@ -208,9 +206,8 @@ def make_tileable(
     if config.size is not None and tuple(config.size) != size:
         raise ParameterError("size", "make_tileable keeps the image's size; drop {}", ("size",))
     unknown = border_band(size, band)
-    stats = TextureStatistics(picture, config=config.model)
-    reference = periodic_component(picture)
-    return _run(stats, _target_of(stats, reference, "periodic"), picture, unknown, reference, reference, config,
+    stats, reference, target = _fitted(picture, config)
+    return _run(stats, target, picture, unknown, reference, reference, config,
                 progress=progress, callback=callback, task="tile", band=int(band))
 
 
@@ -239,6 +236,14 @@ def _image_tensor(image: Any, what: str) -> torch.Tensor:
         return _validate.exemplar(image).to(torch.float64)
     except (TypeError, ValueError) as error:
         raise type(error)(str(error).replace("exemplar", what, 1)) from None
+
+
+def _fitted(texture: torch.Tensor, config: SynthesisConfig) -> tuple[TextureStatistics, torch.Tensor, Target]:
+    """Statistics fitted to a texture (C, H, W), its periodic component, and the target
+    :func:`~wavetex.synthesize` would match for it."""
+    stats = TextureStatistics(texture, config=config.model)
+    reference = periodic_component(texture)
+    return stats, reference, _target_of(stats, reference, "periodic")
 
 
 def _regions(unknown: np.ndarray, n_scales: int) -> torch.Tensor:
