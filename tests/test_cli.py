@@ -12,34 +12,15 @@ import click
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 from wavetex_cli import synth as synth_module
 from wavetex_cli.main import cli
 
 import wavetex
 from wavetex import SynthesisResult, TextureStatistics, textures
 from wavetex.io import read_image, write_image
+from cli_checks import assert_error, assert_ok, invoke
 
 FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_ok(result):
-    assert result.exit_code == 0, (result.output, result.exception)
-
-
-def assert_error(result, *fragments):
-    """Non-zero exit, an ``Error:`` line on stderr that contains the fragments, no traceback."""
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    error_lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(error_lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in error_lines[0], error_lines[0]
 
 
 def snapshot(folder):

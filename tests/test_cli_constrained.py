@@ -4,31 +4,12 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from wavetex import textures
 from wavetex.io import read_image, write_image
-from wavetex_cli.main import cli
+from cli_checks import assert_error, assert_ok, invoke
 
 FAST = ["--n-scales", "3", "--max-iter", "3", "--quiet"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_ok(result):
-    assert result.exit_code == 0, (result.output, result.exception)
-
-
-def assert_error(result, *fragments):
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.fixture

@@ -17,32 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 from PIL import Image
 
 import wavetex
 from wavetex.io import MAX_PIXELS, read_image, write_image
-from wavetex_cli.main import cli
 from wavetex_cli.synth import sigterm_as_ctrl_c
+from cli_checks import assert_error, invoke
 
 SEED_MAX = 2**63 - 1
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_error(result, *fragments, absent=()):
-    """Non-zero exit, one ``Error:`` line on stderr holding the fragments, no traceback."""
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    error_lines = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(error_lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in error_lines[0], error_lines[0]
-    for fragment in absent:
-        assert fragment not in error_lines[0], error_lines[0]
 
 
 def snapshot(folder: Path) -> dict:

@@ -6,12 +6,12 @@ import shutil
 import tempfile
 
 import pytest
-from click.testing import CliRunner
 from skimage import data
 from wavetex_cli.main import cli
 
 from wavetex import memorization
 from wavetex.io import write_image
+from cli_checks import invoke
 
 FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
 
@@ -29,10 +29,6 @@ def ray_instance():
     finally:
         ray.shutdown()
         shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from wavetex import __version__
 from wavetex.io import write_image
 from wavetex.survey import plan as wplan
 from wavetex.survey.store import SurveyFolder, read_results
-from wavetex_cli.main import cli
+from cli_checks import assert_error, invoke
 
 TINY = """
 textures = ["gravel", "tile.png"]
@@ -33,19 +32,6 @@ def plan_dir(tmp_path):
     write_image(tmp_path / "tile.png", np.random.default_rng(0).random((64, 64)))
     (tmp_path / "plan.toml").write_text(TINY)
     return tmp_path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code != 0, result.output
-    assert "Traceback" not in result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
 
 
 def test_plan_expands_every_combination_in_order(plan_dir):
@@ -113,14 +99,14 @@ def test_default_plan_is_one_paper_model_at_the_exemplar_size():
 def test_bad_plans_fail_in_one_line_before_anything_is_written(tmp_path, text, fragments):
     (tmp_path / "plan.toml").write_text(text)
     result = invoke("survey", tmp_path / "plan.toml", "-o", tmp_path / "out")
-    assert_one_line_error(result, *fragments)
+    assert_error(result, *fragments)
     assert not (tmp_path / "out").exists()
 
 
 def test_small_exemplar_is_refused_by_the_probe_check(tmp_path):
     write_image(tmp_path / "small.png", np.random.default_rng(0).random((48, 48)))
     (tmp_path / "plan.toml").write_text('textures = ["small.png"]\n[models.m]\nn_scales = 3')
-    assert_one_line_error(invoke("survey", tmp_path / "plan.toml", "-o", tmp_path / "out"), "at least 64x64")
+    assert_error(invoke("survey", tmp_path / "plan.toml", "-o", tmp_path / "out"), "at least 64x64")
     assert not (tmp_path / "out").exists()
 
 
@@ -140,18 +126,18 @@ def test_bad_flags_fail_in_one_line(plan_dir, args, fragments):
 
 
 def test_missing_output_plan_or_folder(plan_dir):
-    assert_one_line_error(invoke("survey", plan_dir / "plan.toml"), "add -o DIR")
-    assert_one_line_error(invoke("survey", "-o", plan_dir / "out"), "no plan given")
-    assert_one_line_error(invoke("survey", plan_dir / "nope.toml", "-o", plan_dir / "out"), "does not exist")
-    assert_one_line_error(invoke("survey", plan_dir / "plan.toml", "-o", plan_dir / "a" / "b"), "create it first")
-    assert_one_line_error(invoke("survey", "--report-only", plan_dir), "holds no results.jsonl")
+    assert_error(invoke("survey", plan_dir / "plan.toml"), "add -o DIR")
+    assert_error(invoke("survey", "-o", plan_dir / "out"), "no plan given")
+    assert_error(invoke("survey", plan_dir / "nope.toml", "-o", plan_dir / "out"), "does not exist")
+    assert_error(invoke("survey", plan_dir / "plan.toml", "-o", plan_dir / "a" / "b"), "create it first")
+    assert_error(invoke("survey", "--report-only", plan_dir), "holds no results.jsonl")
     assert not (plan_dir / "out").exists()
 
 
 def test_missing_ray_names_the_extra_and_writes_nothing(plan_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
     result = invoke("survey", plan_dir / "plan.toml", "-o", plan_dir / "out")
-    assert_one_line_error(result, 'pip install "wavetex[survey]"')
+    assert_error(result, 'pip install "wavetex[survey]"')
     assert not (plan_dir / "out").exists()
 
 

@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 
 import wavetex
 from wavetex.io import read_image
 from wavetex.survey import engine, read_plan, read_results
 from wavetex_cli import _common
-from wavetex_cli.main import cli
+from cli_checks import invoke
 
 ray = pytest.importorskip("ray")
 
@@ -85,10 +84,6 @@ def plan_file(tmp_path):
     path = tmp_path / "plan.toml"
     path.write_text(PLAN.format(max_iter=4))
     return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def test_survey_gives_the_images_of_one_by_one_syntheses_and_reruns_nothing(plan_file, tmp_path, no_ray_left):
