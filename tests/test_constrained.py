@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import wavetex
 from wavetex import textures
@@ -87,7 +86,6 @@ def test_a_batch_equals_samples_run_one_at_a_time(gravel):
 def test_inpaint_from_an_exemplar_uses_its_statistics(gravel, clouds):
     """A hole in gravel filled with clouds' statistics looks like clouds, not gravel."""
     result = wavetex.inpaint(gravel, hole(), exemplar=clouds, **FAST)
-    fill = result.images[0][hole()]
     np.testing.assert_array_equal(result.images[0][~hole()], gravel[~hole()])
     assert fill_step_ratio(result.images[0], hole()) < 0.6  # clouds are much smoother than gravel
 
