@@ -8,16 +8,17 @@
 
 For gray textures (``--gray-texture``, default ``gravel,brick``) and colour textures
 (``--colour-texture``, default ``retina,tissue``) — photographs whose opposite borders
-differ — each ``--size``² (default 256, the central crop of the bundled file), it runs wavetex's default schedule, optionally the paper's
-(``--paper``), and plenoptic's Portilla–Simoncelli synthesis with its documented recipe
-(``_portilla_simoncelli.py``). Each synthesis runs in its own subprocess, one at a time,
+differ — each ``--size``² (default 256, the central crop of the bundled file), it runs
+wavetex's default schedule, optionally the paper's (``--paper``), and plenoptic's
+Portilla–Simoncelli synthesis with its documented recipe (``_portilla_simoncelli.py``). Each synthesis runs in its own subprocess, one at a time,
 with ``--threads`` threads (default 2), float32. The gray textures' default and PS runs,
 whose time ratio is a target, run ``--repeats`` times (default 3), alternating, and their
 times are medians: the machines are shared, and one timing can be off by 20 %.
 
 Per synthesis it reports wall time, iterations, evaluations (loss + gradient), peak
-memory (resident-set growth during the synthesis, ``_memory.PeakGrowth``), the statistics error of its own
-objective, and three measures the synthesis does not optimise:
+memory (resident-set growth during the synthesis, ``_memory.PeakGrowth``), the
+statistics error of its own objective, and three measures the synthesis does not
+optimise:
 
 (a) the masked ALPHA error ``quality.masked_statistics_error``: paper model (border masks
     on both images) fitted to the exemplar, ‖S(s) − S(x)‖ / ‖S(x)‖;
@@ -63,6 +64,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # this folder's helpers
+from _memory import PeakGrowth  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -197,9 +201,6 @@ def synthesise(exemplar: Exemplar, method: str, settings: Settings) -> tuple[np.
     import torch
 
     torch.set_num_threads(settings.threads)
-    sys.path.insert(0, str(HERE))
-    from _memory import PeakGrowth
-
     with PeakGrowth() as peak:
         if method == "ps":
             image, record = _synthesise_ps(exemplar, settings)
@@ -210,7 +211,6 @@ def synthesise(exemplar: Exemplar, method: str, settings: Settings) -> tuple[np.
 
 
 def _synthesise_ps(exemplar: Exemplar, settings: Settings) -> tuple[np.ndarray, dict]:
-    sys.path.insert(0, str(HERE))
     from _portilla_simoncelli import portilla_simoncelli_synthesis
 
     record = portilla_simoncelli_synthesis(
@@ -288,8 +288,6 @@ class Judges:
         import plenoptic as po
         import torch
         import wavetex
-
-        sys.path.insert(0, str(HERE))
         from _portilla_simoncelli import _default_n_scales
 
         self.exemplar = exemplar
