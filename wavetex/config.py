@@ -45,6 +45,7 @@ __all__ = [
     "check_run",
     "memory_needed",
     "memory_available",
+    "check_fit_memory",
 ]
 
 # ------------------------------------------------------------------ limits
@@ -600,19 +601,29 @@ def check_run(
 
 # ------------------------------------------------------------------ memory
 
-#: Bytes per pixel of one image in flight through the statistics and their gradient, per
-#: channel, per (scale × orientation × phase) response, per byte of the dtype; measured
-#: (tests/test_config.py::test_the_memory_model_bounds_the_measured_peak).
-BYTES_PER_RESPONSE = 6.0
-#: Bytes per pixel per channel of the other buffers (image, L-BFGS history of 50 pairs).
+# The model: BASE_BYTES + pixels × samples × channels × (BYTES_PER_RESPONSE × responses ×
+# bytes of the dtype + BYTES_PER_PIXEL), responses = J·L·A + 2. Fitted to peak resident
+# memory measured on the CPU (paper schedule, 2 iterations, float32, torch 2.13): gray
+# 128², 256², 384² (J = 5): 387, 507, 724 MiB, estimated 453, 612, 877; colour 128²,
+# 256²: 577, 896 MiB, estimated 559, 1036; gray 256² × 2 samples: 729, estimated 824;
+# gray 256² J = 3: 397, estimated 532. Fitting alone (no gradient) costs about half per
+# pixel: TextureStatistics of 256², 512² gray, 512² colour in float64: 498, 1081, 2444 MiB.
+# The model errs on the large side where it matters, at large images
+# (tests/test_config.py checks it against a measured peak).
+BYTES_PER_RESPONSE = 10.0
 BYTES_PER_PIXEL = 110.0
-#: Fixed cost: the interpreter, torch and the filters' cache.
+#: Fixed cost: the interpreter, torch, the filters and their cache.
 BASE_BYTES = 400 * 2**20
+
+
+def _bytes_per_pixel(model: ModelConfig, n_colours: int, item: int, gradient: bool) -> float:
+    responses = model.n_scales * model.n_orientations * model.n_phases + 2
+    return n_colours * (BYTES_PER_RESPONSE * responses * item * (1.0 if gradient else 0.5) + BYTES_PER_PIXEL)
 
 
 def memory_needed(config: SynthesisConfig, exemplar_size: tuple[int, int], n_colours: int) -> int:
     """Estimated peak memory in bytes of a run: the larger of fitting the exemplar and
-    optimising the batch, each proportional to pixels × responses (:data:`BYTES_PER_RESPONSE`).
+    optimising the batch, each proportional to pixels × responses (see :data:`BYTES_PER_RESPONSE`).
 
     Examples
     --------
@@ -622,13 +633,24 @@ def memory_needed(config: SynthesisConfig, exemplar_size: tuple[int, int], n_col
     True
     """
     item = 8 if config.dtype == "float64" else 4
-    model = config.model
-    responses = model.n_scales * model.n_orientations * model.n_phases + 2
-    per_pixel = n_colours * (BYTES_PER_RESPONSE * responses * item + BYTES_PER_PIXEL)
     height, width = config.size if config.size is not None else exemplar_size
-    fit = exemplar_size[0] * exemplar_size[1] * n_colours * (BYTES_PER_RESPONSE * responses * 8 + BYTES_PER_PIXEL)
-    run = config.n_samples * height * width * per_pixel
+    fit = exemplar_size[0] * exemplar_size[1] * _bytes_per_pixel(config.model, n_colours, item, gradient=False)
+    run = config.n_samples * height * width * _bytes_per_pixel(config.model, n_colours, item, gradient=True)
     return int(BASE_BYTES + max(fit, run))
+
+
+def check_fit_memory(size: tuple[int, int], n_colours: int, model: ModelConfig, item: int, device: Any = None) -> None:
+    """Refuse to fit statistics to an image (``item`` bytes per value) that would not fit in memory."""
+    needed = BASE_BYTES + size[0] * size[1] * _bytes_per_pixel(model, n_colours, item, gradient=False)
+    available = memory_available(device)
+    if available is not None and needed > available:
+        raise ParameterError(
+            "n_scales",
+            "the statistics of a %d×%d %s image (width×height) with {} need about %s of memory, but %s is "
+            "available; use a smaller image (crop or downscale it) or fewer {}"
+            % (size[1], size[0], "colour" if n_colours == 3 else "gray", _gigabytes(needed), _gigabytes(available)),
+            ("n_scales", model.n_scales), ("n_scales",),
+        )
 
 
 def memory_available(device: Any = None) -> int | None:

@@ -271,7 +271,7 @@ def _with_colour_covariance(start: torch.Tensor, pixels: torch.Tensor) -> torch.
     return mean + torch.einsum("ij,bjhw->bihw", factor, white)
 
 
-def constrained(prepared: Prepared, known_image: torch.Tensor, unknown: np.ndarray) -> Prepared:
+def constrain(prepared: Prepared, known_image: torch.Tensor, unknown: np.ndarray) -> Prepared:
     """What a constrained synthesis changes in a preparation: the target is compared in
     the regions that reach the unknown pixels (over the whole image a small fill would
     count for little) and, separately, in those that straddle the boundary (else a fill
@@ -302,7 +302,7 @@ def _run(
     **extra: Any,
 ) -> SynthesisResult:
     """Optimise the unknown pixels of a prepared run, then probe the fill."""
-    prepared = constrained(prepared, known_image, unknown)
+    prepared = constrain(prepared, known_image, unknown)
     constraint = Constraint(known_image, torch.from_numpy(unknown))
     result = optimise(prepared, constraint=constraint, progress=progress, callback=callback)
     probes = [probe_fill(image, unknown).to_dict() for image in result.images]

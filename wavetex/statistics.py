@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from . import _validate
-from .config import SHIFT_MODES, ModelConfig, check_image_size
+from .config import SHIFT_MODES, ModelConfig, check_fit_memory, check_image_size
 from .filters import filter_bank
 from .lagged_products import LaggedGroup, grouped_lagged_products
 from .representation import (
@@ -366,6 +366,7 @@ class TextureStatistics(torch.nn.Module):
         self.n_colours = exemplar.shape[0]
         self.config = config.resolved(self.n_colours)
         check_image_size(exemplar.shape[-2:], self.config.n_scales, "exemplar")
+        check_fit_memory(tuple(exemplar.shape[-2:]), self.n_colours, self.config, exemplar.element_size(), exemplar.device)
         self._plan = _build_plan(self.config, self.n_colours)
         self._shifts = shift_set(self.config.n_scales)
         self.register_buffer("_order", torch.as_tensor(self._plan.order), persistent=False)
