@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import operator
 import os
 import re
@@ -427,9 +428,7 @@ class SynthesisConfig:
             )
         if self.time_budget is not None:
             budget = self.time_budget
-            if isinstance(budget, (bool, str, bytes)) or not isinstance(budget, (int, float)) and not hasattr(
-                budget, "__float__"
-            ):
+            if isinstance(budget, bool) or not isinstance(budget, numbers.Real):
                 raise TypeError(
                     f"time_budget must be a number of seconds, got {budget!r} ({type(budget).__name__}); "
                     "pass e.g. time_budget=60.0"
