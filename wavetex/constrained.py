@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from . import _validate
-from .config import SynthesisConfig, synthesis_config
+from .config import SynthesisConfig, check_image_size, synthesis_config
 from .errors import ParameterError
 from .masks import ANCHORS, border_band, check_mask, placement
 from .memorization import probe_fill
@@ -205,7 +205,8 @@ def make_tileable(
     size = tuple(picture.shape[-2:])
     if config.size is not None and tuple(config.size) != size:
         raise ParameterError("size", "make_tileable keeps the image's size; drop {}", ("size",))
-    unknown = border_band(size, band)
+    check_image_size(size, config.model.n_scales, "image")
+    unknown = border_band(size, band, config.model.n_scales)
     prepared = prepare(picture, replace(config, size=size))
     return _run(prepared, picture, unknown, progress=progress, callback=callback, task="tile", band=int(band))
 
