@@ -4,7 +4,6 @@ Each test here was written against a hand-made mutant that the rest of the suite
 through (issue 19), and fails on it.
 """
 
-import dataclasses
 import json
 
 import numpy as np
