@@ -146,21 +146,26 @@ import resource, sys, numpy as np, torch
 torch.set_num_threads(1)
 import wavetex
 from wavetex.config import ModelConfig, SynthesisConfig, memory_needed
-for side in (96, 192):  # the peak of the second run is its own: it needs more than the first
-    image = np.random.default_rng(0).random((side, side))
-    wavetex.synthesize(image, schedule="paper", max_iter=2, n_scales=4, progress=False)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(peak, memory_needed(SynthesisConfig(size=(side, side), model=ModelConfig(n_scales=4)), (side, side), 1))
+side = int(sys.argv[1])
+wavetex.synthesize(np.random.default_rng(0).random((side, side)), schedule="paper", max_iter=2, n_scales=4,
+                   progress=False)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(peak, memory_needed(SynthesisConfig(size=(side, side), model=ModelConfig(n_scales=4)), (side, side), 1))
 """
+
+
+def measured_peak_and_estimate(side):
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(side)], capture_output=True, text=True,
+                          check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return tuple(map(int, done.stdout.split()))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in kilobytes on Linux")
 def test_the_memory_model_bounds_the_measured_peak():
-    """What the estimate adds per pixel is at least what a real run adds, and not far more;
-    the estimate itself is near the peak (which also holds the interpreter's own memory)."""
-    done = subprocess.run([sys.executable, "-c", MEASURE], capture_output=True, text=True,
-                          check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    (small_peak, small_estimate), (peak, estimate) = (map(int, line.split()) for line in done.stdout.split("\n")[:2])
+    """What the estimate adds from 64² to 192² is near what a real run adds (each run in
+    a fresh process: the interpreter's own memory cancels), and the estimate is near
+    the peak."""
+    (small_peak, small_estimate), (peak, estimate) = measured_peak_and_estimate(64), measured_peak_and_estimate(192)
     measured, estimated = peak - small_peak, estimate - small_estimate
-    assert 0.8 * measured < estimated < 2 * measured, (measured, estimated)
+    assert 0.7 * measured < estimated < 2 * measured, (measured, estimated)
     assert 0.75 * peak < estimate < 1.6 * peak, (peak, estimate)
