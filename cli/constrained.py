@@ -82,7 +82,7 @@ def _run(
         click.echo(summary(result, source.text, written).replace("Synthesised", f"{task.capitalize()}: made", 1))
         for k, report in enumerate(result.extra["fill_probe"]):
             prefix = f"sample {k}: " if result.n_samples > 1 else ""
-            click.echo(f"Fill probe {prefix}{report['verdict']}: {report['verdict_reason']}.")
+            click.echo(f"Fill probe {prefix}{report['verdict']}. {report['verdict_reason']}")
     if result.interrupted:
         click.echo(
             "Interrupted: saved the best images so far (the sidecar records \"interrupted\": true).", err=True

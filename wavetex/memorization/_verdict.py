@@ -103,8 +103,15 @@ def decide(
     excess_rate: float,
     coherence: float,
     thresholds: VerdictThresholds = THRESHOLDS,
+    subject: str = "synthesis",
+    source: str = "exemplar",
 ) -> Verdict:
     """The first rule that applies (docs/memorization.md, "Verdict").
+
+    The one verdict of both probes: :func:`~wavetex.memorization.probe` judges a
+    synthesis against its exemplar, :func:`~wavetex.memorization.probe_fill` a fill
+    (``subject="fill"``) against the image's known pixels (``source="known region"``),
+    with no global match (NaN).
 
     Examples
     --------
@@ -119,23 +126,30 @@ def decide(
     """
     t = thresholds
     if synthesis_flat or exemplar_flat:
-        which = "synthesis" if synthesis_flat else "exemplar"
+        which = subject if synthesis_flat else source
         return Verdict(
             "undefined",
             f"Undefined: the {which} is flat (no variation), so similarity cannot be measured.",
             ("flat_image",),
         )
+    if n_crops == 0:
+        return Verdict(
+            "undefined",
+            f"Undefined: no {crop_size}x{crop_size} crop of the {subject} can be compared "
+            f"(n_crops 0; a fill needs crops at least half synthesised); pass a smaller crop_size.",
+            ("n_crops",),
+        )
     if n_flat_crops * 2 > n_crops:
         return Verdict(
             "undefined",
-            f"Undefined: {n_flat_crops} of the {n_crops} synthesis crops are flat (n_flat_crops, "
-            "more than half), so too little of the synthesis can be compared.",
+            f"Undefined: {n_flat_crops} of the {n_crops} {subject} crops are flat (n_flat_crops, "
+            f"more than half), so too little of the {subject} can be compared.",
             ("n_flat_crops",),
         )
     if heldout_q95 >= t.indeterminate_heldout_q95:
         return Verdict(
             "indeterminate",
-            f"Indeterminate: the exemplar repeats itself almost exactly at crop size {crop_size} "
+            f"Indeterminate: the {source} repeats itself almost exactly at crop size {crop_size} "
             f"(its own pieces match each other at heldout_q95 {heldout_q95:.3f} >= "
             f"{t.indeterminate_heldout_q95}), so copying cannot be told from faithful "
             "synthesis; a larger crop_size may help.",
@@ -148,13 +162,13 @@ def decide(
     if global_match >= global_cut:
         measures.append("global_match")
         reasons.append(
-            f"the whole synthesis matches a shifted exemplar with global match "
+            f"the whole {subject} matches a shifted {source} with global match "
             f"{global_match:.3f} (>= {global_cut:.3f})"
         )
     if copy_rate >= t.copy_rate:
         measures.append("copy_rate")
         reasons.append(
-            f"{percent} of its crops reproduce a piece of the exemplar (copy rate "
+            f"{percent} of its crops reproduce a piece of the {source} (copy rate "
             f"{copy_rate:.2f} >= {t.copy_rate}, crops with NCC >= {crop_cut:.3f})"
         )
     if reasons:
@@ -162,32 +176,34 @@ def decide(
     if copy_rate > 0:
         measures.append("copy_rate")
         reasons.append(
-            f"{percent} of its crops reproduce a piece of the exemplar (copy rate "
+            f"{percent} of its crops reproduce a piece of the {source} (copy rate "
             f"{copy_rate:.2f} > 0, crops with NCC >= {crop_cut:.3f})"
         )
     if excess_rate >= t.suspicious_excess_rate:
         measures.append("excess_rate")
         reasons.append(
-            f"{100 * excess_rate:.0f}% of its crops match the exemplar better than 95% of the "
-            f"exemplar's own pieces match each other (excess rate {excess_rate:.2f} >= "
+            f"{100 * excess_rate:.0f}% of its crops match the {source} better than 95% of the "
+            f"{source}'s own pieces match each other (excess rate {excess_rate:.2f} >= "
             f"{t.suspicious_excess_rate})"
         )
     if coherence >= t.suspicious_coherence:
         measures.append("coherence")
         reasons.append(
-            f"{100 * coherence:.0f}% of its crops come from the same place of the exemplar "
+            f"{100 * coherence:.0f}% of its crops come from the same place of the {source} "
             f"as a neighbouring crop (coherence {coherence:.2f} >= {t.suspicious_coherence})"
         )
     if reasons:
         return Verdict("suspicious", "Suspicious: " + "; ".join(reasons) + ".", tuple(measures))
-    details = [f"global match {global_match:.2f} < {global_cut:.2f}", "copy rate 0"]
+    details = ["copy rate 0"]
+    if math.isfinite(global_match):
+        details.insert(0, f"global match {global_match:.2f} < {global_cut:.2f}")
     if math.isfinite(excess_rate):
         details.append(f"excess rate {excess_rate:.2f} < {t.suspicious_excess_rate}")
     if math.isfinite(coherence):
         details.append(f"coherence {coherence:.2f} < {t.suspicious_coherence}")
     return Verdict(
         "novel",
-        "No copying detected: " + ", ".join(details) + ". This says nothing about whether "
-        "the synthesis is a good texture; check its statistics error.",
+        "No copying detected: " + ", ".join(details) + f". This says nothing about whether "
+        f"the {subject} is a good texture; check its statistics error.",
         (),
     )
