@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import _plain, _read_only, _statistic
+from ..files import to_plain
+from ._arrays import _read_only, _statistic
 from ._ncc import _PeriodicTarget, _search_crops
 from ._verdict import THRESHOLDS, Verdict, VerdictThresholds
 
@@ -126,7 +127,7 @@ class CropReport:
             if name in self._ARRAY_FIELDS and not include_arrays:
                 continue
             value = getattr(self, name)
-            result[name] = value.to_dict() if name == "thresholds" else _plain(value)
+            result[name] = value.to_dict() if name == "thresholds" else to_plain(value)
         return result
 
 
