@@ -26,20 +26,162 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import math
 import os
 import secrets
 import stat
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "read_json", "sidecar_path", "to_plain", "write_json"]
+from .errors import ParameterError
+
+__all__ = [
+    "atomic_write",
+    "check_folder",
+    "check_outputs",
+    "read_json",
+    "resolve_path",
+    "sidecar_path",
+    "to_plain",
+    "write_json",
+]
 
 PathLike = str | os.PathLike[str]
+
+
+# ------------------------------------------------------------ paths and output checks
+
+
+def resolve_path(path: PathLike) -> Path:
+    """``path`` made absolute with every symbolic link followed, or a one-line error.
+
+    Raises
+    ------
+    ValueError
+        ``path`` is, or passes through, a symbolic link loop (where
+        :meth:`pathlib.Path.resolve` raises a bare ``RuntimeError`` or ``OSError``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> loop = Path(tempfile.mkdtemp()) / "loop.png"
+    >>> loop.symlink_to(loop)
+    >>> resolve_path(loop)
+    Traceback (most recent call last):
+    ...
+    ValueError: '.../loop.png' is a symbolic link loop (it points back to itself); point the link at a real file, or pass another path.
+    """
+    try:
+        resolved = Path(path).resolve()
+        os.stat(resolved)  # a loop that resolve() left in place
+    except FileNotFoundError:
+        return resolved
+    except (RuntimeError, OSError) as error:
+        if isinstance(error, OSError) and error.errno != errno.ELOOP:
+            raise
+        raise ValueError(
+            f"{str(path)!r} is a symbolic link loop (it points back to itself); point the link at "
+            "a real file, or pass another path."
+        ) from None
+    return resolved
+
+
+def check_folder(folder: PathLike, *, parameter: str = "output") -> None:
+    """``folder`` must be an existing folder that accepts new files (tried, then cleaned up).
+
+    ``parameter`` names the argument that chose the folder, for the message.
+
+    Raises
+    ------
+    ParameterError
+        The folder is missing, is a file (or lies below one), or refuses new files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_folder(tempfile.mkdtemp())
+    >>> check_folder("/no/such/folder")
+    Traceback (most recent call last):
+    ...
+    wavetex.errors.ParameterError: the output folder '/no/such/folder' does not exist; create it first (mkdir -p /no/such/folder) or choose another path for output
+    """
+    folder = Path(folder)
+    resolve_path(folder)
+    if not folder.is_dir():
+        existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            inside = "" if existing == folder else f", so it cannot hold the folder {str(folder)!r}"
+            raise ParameterError(
+                parameter, f"{str(existing)!r} is a file, not a folder{inside}; choose another path for {{}}",
+                (parameter,),
+            )
+        raise ParameterError(
+            parameter, f"the output folder {str(folder)!r} does not exist; create it first "
+            f"(mkdir -p {folder}) or choose another path for {{}}", (parameter,),
+        )
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ParameterError(
+            parameter, f"cannot write files in the output folder {str(folder)!r} ({error.strerror or error}); "
+            "choose another folder for {}", (parameter,),
+        ) from None
+
+
+def check_outputs(
+    targets: Iterable[PathLike],
+    *,
+    inputs: Iterable[PathLike] = (),
+    overwrite: bool = False,
+    parameter: str = "output",
+) -> None:
+    """Refuse, before any work, outputs that cannot or must not be written.
+
+    An output that is an input (by any name, even with ``overwrite``), whose folder is
+    missing, is a file or refuses new files, that is a folder, that is a symbolic link
+    loop, or that exists while ``overwrite`` is False. ``parameter`` names the argument
+    that chose the outputs, for the message.
+
+    Raises
+    ------
+    ParameterError
+        Naming the path and the fix.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "in.png").write_bytes(b"pixels")
+    6
+    >>> check_outputs([folder / "out.png"], inputs=[folder / "in.png"])
+    >>> check_outputs([folder / "in.png"], inputs=[folder / "in.png"], overwrite=True)
+    Traceback (most recent call last):
+    ...
+    wavetex.errors.ParameterError: the output '.../in.png' is an input file, which is never overwritten (not even with overwrite=True); choose another path for output
+    """
+    inputs = [resolve_path(path) for path in inputs]
+    for target in map(Path, targets):
+        if resolve_path(target) in inputs:
+            raise ParameterError(
+                parameter, f"the output {str(target)!r} is an input file, which is never overwritten "
+                "(not even with {}); choose another path for {}", ("overwrite", True), (parameter,),
+            )
+        check_folder(target.parent, parameter=parameter)
+        if target.is_dir():
+            raise ParameterError(parameter, f"the output {str(target)!r} is a folder; pass a file path for {{}}",
+                                 (parameter,))
+        if os.path.lexists(target) and not overwrite:
+            raise ParameterError(
+                "overwrite", f"{str(target)!r} already exists; pass {{}} to replace it, or choose another "
+                "path for {}", ("overwrite", True), (parameter,),
+            )
 
 
 # ------------------------------------------------------------ atomic files

@@ -54,7 +54,7 @@ import numpy as np
 import png
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from .files import atomic_write, read_json, sidecar_path, to_plain, write_json
+from .files import atomic_write, read_json, resolve_path, sidecar_path, to_plain, write_json
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -175,9 +175,10 @@ def read_image(path: PathLike, *, mode: ReadMode = "auto", max_pixels: int = MAX
     if mode not in _READ_MODES:
         raise ValueError(f"mode must be one of {_READ_MODES}; got {mode!r}.")
     path = Path(path)
+    resolved = resolve_path(path)  # a symbolic link loop: ValueError
     if not path.exists():
         raise FileNotFoundError(
-            f"no image file at {str(path)!r} (looked in {path.resolve().parent}); check the path."
+            f"no image file at {str(path)!r} (looked in {resolved.parent}); check the path."
         )
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a folder; pass the path of an image file.")
