@@ -90,9 +90,9 @@ def test_default_output_name_and_summary(images):
 
 
 def test_progress_bar_only_on_a_terminal(images, monkeypatch):
-    from wavetex_cli import _common
+    from wavetex_cli import _options
 
-    monkeypatch.setattr(_common, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_options, "_stderr_is_terminal", lambda: True)
     result = invoke("synth", "tiny.png", "-o", "bar.png", "--n-scales", 3, "--max-iter", 2)
     assert_ok(result)
     assert "synthesis" in result.stderr  # the progress bar

@@ -77,14 +77,13 @@ def resolve_path(path: PathLike) -> Path:
     ...
     ValueError: '.../loop.png' is a symbolic link loop (it points back to itself); point the link at a real file, or pass another path.
     """
+    resolved = Path(path).absolute()
     try:
-        resolved = Path(path).resolve()
+        resolved = resolved.resolve()
         os.stat(resolved)  # a loop that resolve() left in place
-    except FileNotFoundError:
-        return resolved
     except (RuntimeError, OSError) as error:
         if isinstance(error, OSError) and error.errno != errno.ELOOP:
-            raise
+            return resolved  # missing, or below a file: for the caller to report
         raise ValueError(
             f"{str(path)!r} is a symbolic link loop (it points back to itself); point the link at "
             "a real file, or pass another path."
