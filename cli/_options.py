@@ -16,8 +16,7 @@ from typing import Any
 import click
 
 from wavetex import SEED_MAX, ModelConfig, SynthesisConfig
-from wavetex._validate import _MAX_ORIENTATIONS, _MAX_PHASES, _MAX_SCALES
-from wavetex.config import DTYPES, INITS, OBJECTIVES, SCHEDULES
+from wavetex.config import DTYPES, INITS, MAX_ORIENTATIONS, MAX_PHASES, MAX_SCALES, OBJECTIVES, SCHEDULES, parse_size
 from wavetex.statistics import SHIFT_MODES
 
 MODEL_DEFAULTS = ModelConfig()
@@ -36,19 +35,19 @@ def model_options(command: Callable) -> Callable:
     """
     options = [
         click.option(
-            "--n-scales", "n_scales", type=click.IntRange(1, _MAX_SCALES), default=MODEL_DEFAULTS.n_scales, show_default=True,
+            "--n-scales", "n_scales", type=click.IntRange(1, MAX_SCALES), default=MODEL_DEFAULTS.n_scales, show_default=True,
             metavar="J", help="Number of wavelet scales J; image sides need at least 2^(J+1) pixels.",
         ),
         click.option(
-            "--n-orientations", "n_orientations", type=click.IntRange(1, _MAX_ORIENTATIONS), default=MODEL_DEFAULTS.n_orientations,
+            "--n-orientations", "n_orientations", type=click.IntRange(1, MAX_ORIENTATIONS), default=MODEL_DEFAULTS.n_orientations,
             show_default=True, metavar="L", help="Number of wavelet orientations L.",
         ),
         click.option(
-            "--n-phases", "n_phases", type=click.IntRange(1, _MAX_PHASES), default=MODEL_DEFAULTS.n_phases, show_default=True,
+            "--n-phases", "n_phases", type=click.IntRange(1, MAX_PHASES), default=MODEL_DEFAULTS.n_phases, show_default=True,
             metavar="A", help="Number of rectifier phases A.",
         ),
         click.option(
-            "--delta-j", "delta_j", type=click.IntRange(0, _MAX_SCALES), default=MODEL_DEFAULTS.delta_j, metavar="N",
+            "--delta-j", "delta_j", type=click.IntRange(0, MAX_SCALES), default=MODEL_DEFAULTS.delta_j, metavar="N",
             help="Largest scale gap of the covariances  [default: the paper's, 2 for gray, 4 for colour]",
         ),
         click.option(
@@ -170,7 +169,7 @@ def synthesis_config(options: dict[str, Any]) -> SynthesisConfig:
 
 class SizeType(click.ParamType):
     """``WxH`` (width first, like image tools) or ``N`` for N×N; converts to (height, width)
-    with the library's :func:`wavetex.survey.plan.parse_size`, the parser of survey plans.
+    with the library's :func:`wavetex.config.parse_size`, the parser of survey plans too.
 
     Only the form and the sign are checked here; the library bounds the size.
     """
@@ -180,8 +179,6 @@ class SizeType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[int, int]:
         if isinstance(value, tuple):
             return value
-        from wavetex.survey.plan import parse_size
-
         try:
             return parse_size(str(value))
         except ValueError as error:
@@ -192,9 +189,10 @@ SIZE = SizeType()
 
 
 def n_samples_option(default: int = DEFAULTS.n_samples, help: str = "Number of independent syntheses.") -> Callable:
-    """``--n-samples K``: every command's count goes through this one option (and then
-    :class:`~wavetex.SynthesisConfig`), so 0 and negative counts get the same one-line error."""
-    return click.option("--n-samples", "n_samples", type=click.IntRange(min=1), default=default,
+    """``--n-samples K``: every command's count goes through this one option and is checked
+    by :class:`~wavetex.SynthesisConfig` (its ``__post_init__``), so 0 and negative counts
+    get the same one-line error in every command."""
+    return click.option("--n-samples", "n_samples", type=int, default=default,
                         show_default=True, metavar="K", help=help)
 
 
