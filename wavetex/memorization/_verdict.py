@@ -15,7 +15,7 @@ VERDICT_WORDS = {
     "novel": "no copying detected (this says nothing about the texture's quality)",
     "suspicious": "some regions may be copied from the exemplar",
     "copy": "copies the exemplar (shifted, or as a collage of pieces)",
-    "indeterminate": "cannot tell: the exemplar repeats itself too exactly at this crop size",
+    "indeterminate": "cannot tell: the exemplar repeats itself too exactly at this crop size, or too few crops",
     "undefined": "cannot tell: the image, or most of it, is flat",
 }
 
@@ -42,6 +42,11 @@ class VerdictThresholds:
         ``"copy"`` when at least this fraction of the crops reach the crop copy cut.
     suspicious_excess_rate, suspicious_coherence : float
         ``"suspicious"`` when the excess rate or the coherence reaches these.
+    min_crops : int
+        Fewest non-flat crops that support a verdict drawn from the crops (a 2 x 2
+        grid: a synthesis 1.5 crops wide and high; a 64² synthesis at crop 64 gives 1
+        crop, 96² gives 4): below it the verdict is ``"indeterminate"`` unless the
+        whole-image global match alone says ``"copy"``.
 
     Examples
     --------
@@ -56,6 +61,7 @@ class VerdictThresholds:
     copy_rate: float = 0.25
     suspicious_excess_rate: float = 0.5
     suspicious_coherence: float = 0.25
+    min_crops: int = 4
 
     def crop_copy_cut(self, heldout_q95: float) -> float:
         """Best NCC from which a crop counts as copied (``min_copy_match`` uncalibrated)."""
@@ -68,6 +74,12 @@ class VerdictThresholds:
     def to_dict(self) -> dict[str, Any]:
         """The thresholds as a plain dict (recorded in every report)."""
         return asdict(self)
+
+
+def _side_for(n_crops: int, crop_size: int) -> int:
+    """Smallest square side whose crop grid (stride ``crop_size // 2``) holds ``n_crops``."""
+    per_axis = math.ceil(math.sqrt(n_crops))
+    return crop_size + (per_axis - 1) * max(1, crop_size // 2)
 
 
 def _adaptive_cut(floor: float, heldout_q95: float) -> float:
@@ -171,8 +183,18 @@ def decide(
             f"{percent} of its crops reproduce a piece of the {source} (copy rate "
             f"{copy_rate:.2f} >= {t.copy_rate}, crops with NCC >= {crop_cut:.3f})"
         )
-    if reasons:
+    n_compared = n_crops - n_flat_crops
+    if "global_match" in measures or (reasons and n_compared >= t.min_crops):
         return Verdict("copy", "Copy: " + " and ".join(reasons) + ".", tuple(measures))
+    if n_compared < t.min_crops:
+        return Verdict(
+            "indeterminate",
+            f"Indeterminate: only {n_compared} crop(s) of {crop_size}x{crop_size} pixels of the {subject} can be "
+            f"compared (n_crops; at least {t.min_crops} support a verdict), too few to tell copying from chance; "
+            f"use a {subject} at least {_side_for(t.min_crops, crop_size)} pixels wide and high, or a smaller "
+            "crop_size.",
+            ("n_crops",),
+        )
     if copy_rate > 0:
         measures.append("copy_rate")
         reasons.append(
