@@ -21,7 +21,7 @@ The verdict answers "was the exemplar copied?", not "is the synthesis a good
 texture?": ``"novel"`` means no copying was detected.
 
 Controls (shifted copies, collages, noisy and partial copies, phase-randomized
-exemplars, matched noise) are provided to check the probe on a texture of one's own.
+exemplars, matched noise, other crops of the exemplar's photograph) are provided to check the probe on a texture of one's own.
 The measures and verdict rules are described in docs/memorization.md.
 
 Image convention: numpy arrays of shape ``(H, W)`` (gray) or ``(H, W, C)`` with
@@ -29,6 +29,10 @@ Image convention: numpy arrays of shape ``(H, W)`` (gray) or ``(H, W, C)`` with
 ``uint16`` (rescaled to ``[0, 1]``). NCC is invariant to gain and offset, so floats in
 another range work too; only the tolerance that declares a window flat (per-pixel
 variance below ``1e-10``) assumes the ``[0, 1]`` range.
+
+Both probes -- :func:`probe` (a synthesis against its exemplar) and :func:`probe_fill`
+(a fill against the image's known pixels) -- measure their crops with one engine and
+decide with one verdict; their reports share :class:`CropReport`.
 
 The engine is Lewis' fast NCC: the numerator is one FFT correlation with the
 zero-mean template, the denominator comes from circular box sums (integral images on
@@ -49,9 +53,11 @@ Examples
 
 from ._arrays import default_crop_size
 from ._calibration import Calibration, calibrate, clear_calibration_cache
+from ._crops import CropReport
 from ._controls import (
     crop_collage,
     matched_noise,
+    natural_crops,
     noisy_shifted_copy,
     partial_copy,
     phase_randomized,
@@ -66,6 +72,7 @@ from ._verdict import VERDICT_WORDS, VerdictThresholds
 __all__ = [
     "VERDICT_WORDS",
     "Calibration",
+    "CropReport",
     "DiversityReport",
     "FillReport",
     "GlobalMatch",
@@ -79,6 +86,7 @@ __all__ = [
     "diversity",
     "global_match",
     "matched_noise",
+    "natural_crops",
     "noisy_shifted_copy",
     "normalized_cross_correlation",
     "partial_copy",

@@ -182,7 +182,7 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
     base_dir = Path(base_dir)
     images = {}
     for name in names:
-        path = _texture_path(name, base_dir)
+        path = textures.resolve_source(name, base_dir=base_dir, base_dir_name="the plan's folder").path
         images[name] = (path, wio.read_image(path, mode="gray" if gray else "auto"))
     configs = [
         (model_name, _config(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
@@ -292,20 +292,6 @@ def _toml_spelling(name: str, *value: Any) -> str:
 def _as_written_in_a_plan(error: Exception) -> str:
     """The message of a library error with its arguments spelled as in a plan."""
     return error.message(_toml_spelling) if isinstance(error, ArgumentMessage) else str(error)
-
-
-def _texture_path(name: str, base_dir: Path) -> Path:
-    """A file path wins over a texture name; a name that looks like a path is a path."""
-    given = Path(name).expanduser()
-    path = given if given.is_absolute() else base_dir / given
-    if path.is_file():
-        return path
-    if given.suffix or len(given.parts) > 1:
-        raise FileNotFoundError(
-            f"texture {name!r}: no file {str(path)!r} (paths are relative to the plan's folder); "
-            "fix the path, or use a bundled name (wavetex textures)"
-        )
-    return textures.path(name)  # ValueError listing the bundled names
 
 
 def _check_size(exemplar: Exemplar, config: SynthesisConfig, model_name: str) -> None:
