@@ -134,10 +134,10 @@ def test_missing_output_plan_or_folder(plan_dir):
     assert not (plan_dir / "out").exists()
 
 
-def test_missing_ray_names_the_extra_and_writes_nothing(plan_dir, monkeypatch):
+def test_missing_ray_with_an_address_names_install_commands_and_writes_nothing(plan_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
-    result = invoke("survey", plan_dir / "plan.toml", "-o", plan_dir / "out")
-    assert_error(result, 'pip install "wavetex[survey]"')
+    result = invoke("survey", plan_dir / "plan.toml", "-o", plan_dir / "out", "--address", "auto")
+    assert_error(result, "pip install ray", 'pip install ".[survey]"')
     assert not (plan_dir / "out").exists()
 
 
