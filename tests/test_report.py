@@ -7,6 +7,7 @@ import pytest
 from skimage import data
 
 from wavetex import memorization, report
+from wavetex.report.figures import _wrapped_boxes
 from wavetex.statistics import ModelConfig
 from wavetex.survey.jobs import run_job
 from wavetex.survey.plan import build_plan
@@ -114,10 +115,10 @@ def test_index_links_full_size_images_and_keeps_the_pixel_scale(tmp_path):
 
 
 def test_match_boxes_wrap_across_the_periodic_edges():
-    pieces = report._wrapped_boxes(60, 62, 8, 64, 64)
+    pieces = _wrapped_boxes(60, 62, 8, 64, 64)
     assert sorted(pieces) == [(0, 0, 4, 6), (0, 62, 4, 2), (60, 0, 4, 6), (60, 62, 4, 2)]
     assert sum(h * w for _, _, h, w in pieces) == 64
-    assert report._wrapped_boxes(10, 20, 8, 64, 64) == [(10, 20, 8, 8)]
+    assert _wrapped_boxes(10, 20, 8, 64, 64) == [(10, 20, 8, 8)]
 
 
 def test_pinned_ladder_fixes_the_given_axes():
@@ -150,3 +151,20 @@ def test_a_synthesis_that_ran_its_whole_schedule_counts_as_converged(monkeypatch
     assert whole.config.max_iter is None and report.fidelity(whole)["converged"] is True
     assert report.fidelity(capped)["converged"] is False
     assert report.fidelity(budget)["converged"] is False
+
+
+def test_synthesis_status_shows_image_loss_and_block_errors(tmp_path):
+    import wavetex
+
+    result = wavetex.synthesize(EXEMPLAR, n_scales=3, max_iter=6, n_samples=2, progress=False)
+    figure = report.synthesis_status(result, sample=1)
+    image_ax, loss_ax, block_ax = figure.axes
+    assert image_ax.images[0].get_array().shape == result.images[1].shape
+    (line,) = loss_ax.get_lines()
+    assert loss_ax.get_yscale() == "log"
+    assert list(line.get_ydata()) == pytest.approx(result.loss_history[1])
+    bars = {tick.get_text(): bar.get_height() for tick, bar in zip(block_ax.get_xticklabels(), block_ax.patches)}
+    assert bars == pytest.approx(result.block_errors[1])
+    assert report.save_figure(figure, tmp_path / "status.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="sample must be an integer from 0 to 1"):
+        report.synthesis_status(result, sample=2)

@@ -17,17 +17,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .. import io as wio
 from ..memorization import diversity
 from ..report import VERDICT_WORDS
+from ..report import figures as figures_module
+from ..report.words import number
 from .store import SurveyFolder, exemplar_file, read_results
 
 __all__ = ["write_index"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 
 
 def write_index(out_dir: str | Path, *, title: str = "wavetex memorization survey") -> Path:
@@ -97,9 +96,10 @@ def _texture_section(out_dir: Path, texture: str, records: list[dict[str, Any]])
             f'<td><img class="thumb" src="{exemplar}" alt="exemplar"></td><td>{thumbs}</td>'
             f"<td>{scores}</td><td>{_diversity(out_dir, group)}</td></tr>"
         )
-    figures = [_tradeoff_figure(out_dir, texture, records)]
+    stem = _UNSAFE.sub("_", texture)
+    figures = [_save(figures_module.tradeoff_figure(records, texture), out_dir, f"{stem}-tradeoff.png")]
     if any(r.get("probe_history") for r in records):
-        figures.append(_history_figure(out_dir, texture, records))
+        figures.append(_save(figures_module.probe_history_figure(records, texture), out_dir, f"{stem}-probe-history.png"))
     images = "".join(f'<a href="{f}"><img class="figure" src="{f}" alt="figure"></a>' for f in figures)
     return (
         f"<h2>{html.escape(texture)}</h2><table><tr><th>model, schedule, size</th><th>exemplar</th>"
@@ -118,7 +118,7 @@ def _seed_line(record: dict[str, Any]) -> str:
         f"seed {record['config']['seed']}: <span class=\"{verdict}{' converged' if converged else ''}\">{verdict}"
         f"</span>, statistics error {record['metrics']['statistics_error']:.4f} after "
         f"{record['metrics']['iterations']} iterations, {state}; memorization index "
-        f"{_num(record['probe']['memorization_index'])}, copy rate {_num(record['probe']['copy_rate'])}"
+        f"{number(record['probe']['memorization_index'])}, copy rate {number(record['probe']['copy_rate'])}"
     )
 
 
@@ -127,74 +127,10 @@ def _diversity(out_dir: Path, group: Sequence[dict[str, Any]]) -> str:
         return "—"
     images = [wio.read_image(out_dir / "jobs" / r["key"] / "synthesis.png") for r in group]
     report = diversity(images)
-    return f"max global match {_num(report.max_match)}<br>mean {_num(report.mean_match)}"
-
-
-def _num(value: Any) -> str:
-    return "—" if value is None else f"{value:.2f}"
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return f"max global match {number(report.max_match)}<br>mean {number(report.mean_match)}"
 
 
 def _save(figure, out_dir: Path, name: str) -> str:
-    plt = _pyplot()
     (out_dir / "figures").mkdir(exist_ok=True)
-    try:
-        wio.atomic_write(out_dir / "figures" / name, lambda p: figure.savefig(p, dpi=90, format="png"), overwrite=True)
-    finally:
-        plt.close(figure)
+    figures_module.save_figure(figure, out_dir / "figures" / name, overwrite=True)
     return f"figures/{name}"
-
-
-def _tradeoff_figure(out_dir: Path, texture: str, records: list[dict[str, Any]]) -> str:
-    """Statistics error against memorization index, a colour per model, a marker per
-    (schedule, size)."""
-    plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(6, 4))
-    models = list(dict.fromkeys(r["model"] for r in records))
-    settings = list(dict.fromkeys(_row_key(r)[1:] for r in records))
-    markers = "os^Dv<>p"
-    for m, model in enumerate(models):
-        for s, setting in enumerate(settings):
-            group = [r for r in records if r["model"] == model and _row_key(r)[1:] == setting]
-            if not group:
-                continue
-            index = [np.nan if r["probe"]["memorization_index"] is None else r["probe"]["memorization_index"]
-                     for r in group]
-            label = model if len(settings) == 1 else f"{model}, {setting[0]}, {setting[1][1]}x{setting[1][0]}"
-            ax.scatter([r["metrics"]["statistics_error"] for r in group], index, color=_COLOURS[m % len(_COLOURS)],
-                       marker=markers[s % len(markers)], label=label)
-    ax.set_xlabel("statistics error")
-    ax.set_ylabel("memorization index (0: new, 1: copy)")
-    ax.set_title(f"{texture}: quality against memorization, per model", fontsize=10)
-    ax.legend(fontsize=7)
-    figure.tight_layout()
-    return _save(figure, out_dir, f"{_UNSAFE.sub('_', texture)}-tradeoff.png")
-
-
-def _history_figure(out_dir: Path, texture: str, records: list[dict[str, Any]]) -> str:
-    """The memorization index over iterations, one line per job."""
-    plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(6, 4))
-    models = list(dict.fromkeys(r["model"] for r in records))
-    for record in records:
-        history = record.get("probe_history") or []
-        steps = [h["iteration"] for h in history]
-        index = [h["samples"][0]["memorization_index"] for h in history]
-        index = [np.nan if v is None else v for v in index]
-        colour = _COLOURS[models.index(record["model"]) % len(_COLOURS)]
-        ax.plot(steps, index, "o-", color=colour, markersize=3,
-                label=f"{record['model']}, seed {record['config']['seed']}")
-    ax.set_xlabel("L-BFGS iteration")
-    ax.set_ylabel("memorization index")
-    ax.set_title(f"{texture}: the probe over iterations", fontsize=10)
-    ax.legend(fontsize=7)
-    figure.tight_layout()
-    return _save(figure, out_dir, f"{_UNSAFE.sub('_', texture)}-probe-history.png")
