@@ -86,3 +86,24 @@ def number(value: Any) -> str:
     ('0.12', '—')
     """
     return "—" if value is None else f"{value:.2f}"
+
+
+#: Iterations over which the relative loss decrease is reported beside a status.
+RECENT_WINDOW = 50
+
+
+def recent_decrease(loss_history: list[float], window: int = RECENT_WINDOW) -> float | None:
+    """Relative loss decrease over the last ``window`` iterations (None when the run was
+    shorter): ``(loss[-window-1] - loss[-1]) / loss[-window-1]``.
+
+    Examples
+    --------
+    >>> recent_decrease([4.0] + [2.0] * 50)
+    0.5
+    >>> recent_decrease([1.0, 0.5]) is None
+    True
+    """
+    if len(loss_history) <= window or not loss_history[-window - 1]:
+        return None
+    before = loss_history[-window - 1]
+    return float((before - loss_history[-1]) / before)
