@@ -24,6 +24,8 @@ __all__ = [
     "probe_figure",
     "sweep_figure",
     "synthesis_status",
+    "memorization_figure",
+    "fidelity_figure",
     "tradeoff_figure",
     "probe_history_figure",
     "save_figure",
@@ -233,62 +235,236 @@ def sweep_figure(rungs: Sequence[dict[str, Any]], exemplar: np.ndarray, path: Pa
     return save_figure(figure, path, overwrite=overwrite)
 
 
-#: Colours of models in figures: Okabe–Ito and Tableau hues, distinct to the eye, one per
-#: model up to this many (never reused within a figure).
+#: Colours for models, textures or seeds: Okabe–Ito and Tableau hues, distinct to the
+#: eye; a figure that needs more than these many raises instead of reusing one.
 COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#8c564b",
            "#7f7f7f", "#bcbd22", "#17becf", "#9467bd")
+#: Marker per exemplar size (smallest first) and line style per model.
+_MARKERS = "os^Dv<>ph*"
+_STYLES = [(line, marker) for line in ("-", "--", ":", "-.") for marker in "os^Dv<>ph"]
 
 
-def _row_setting(record: dict[str, Any]) -> tuple:
-    config = record["config"]
-    return config["schedule"], tuple(config["size"])
+def _colour(k: int) -> str:
+    if k >= len(COLOURS):
+        raise ValueError(f"a figure needs {k + 1} distinct colours, wavetex has {len(COLOURS)}; split the figure")
+    return COLOURS[k]
 
 
-def tradeoff_figure(records: Sequence[dict[str, Any]], texture: str):
-    """Statistics error against memorization index of one texture's survey records, a
-    colour per model, a marker per (schedule, size). Returns the Figure."""
-    plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(6, 4))
-    models = list(dict.fromkeys(r["model"] for r in records))
-    settings = list(dict.fromkeys(_row_setting(r) for r in records))
-    markers = "os^Dv<>p"
-    for m, model in enumerate(models):
-        for s, setting in enumerate(settings):
-            group = [r for r in records if r["model"] == model and _row_setting(r) == setting]
-            if not group:
+def _log_axis(axis) -> None:
+    """Log scale with plain numbers at the decades and unlabelled minor ticks."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.axes.set_xscale("log") if axis.axis_name == "x" else axis.axes.set_yscale("log")
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _size_words(size: tuple[int, int]) -> str:
+    return f"{size[1]}×{size[0]} exemplar"
+
+
+def _per_point(rows: Sequence[dict[str, Any]], value: str) -> dict[tuple, tuple[float, float, float, float, int]]:
+    """(texture, exemplar size, model) -> (statistics per pixel, mean, min, max, n seeds) of ``value``."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["texture"], row["exemplar_size"], row["model"]), []).append(row)
+    points = {}
+    for key, group in groups.items():
+        values = np.array([r[value] for r in group], dtype=float)
+        values = values[np.isfinite(values)]
+        if values.size:
+            points[key] = (group[0]["stats_per_pixel"], values.mean(), values.min(), values.max(), values.size)
+    return points
+
+
+def _against_capacity(ax, rows: Sequence[dict[str, Any]], value: str, textures: list[str],
+                      sizes: list[tuple[int, int]]) -> None:
+    """One line per texture and exemplar size (colour: texture, marker: size), mean over
+    seeds with min–max bars, against the number of statistics per exemplar pixel."""
+    points = _per_point(rows, value)
+    for t, texture in enumerate(textures):
+        for s, size in enumerate(sizes):
+            line = sorted(p for (tex, sz, _), p in points.items() if tex == texture and sz == size)
+            if not line:
                 continue
-            index = [np.nan if r["probe"]["memorization_index"] is None else r["probe"]["memorization_index"]
-                     for r in group]
-            label = model if len(settings) == 1 else f"{model}, {setting[0]}, {setting[1][1]}x{setting[1][0]}"
-            ax.scatter([r["metrics"]["statistics_error"] for r in group], index, color=COLOURS[m % len(COLOURS)],
-                       marker=markers[s % len(markers)], label=label)
-    ax.set_xlabel("statistics error")
-    ax.set_ylabel("memorization index (0: new, 1: copy)")
-    ax.set_title(f"{texture}: quality against memorization, per model", fontsize=10)
-    ax.legend(fontsize=7)
-    figure.tight_layout()
+            x, mean, low, high, _ = map(np.array, zip(*line))
+            ax.errorbar(x, mean, yerr=[mean - low, high - mean], color=_colour(t), marker=_MARKERS[s % len(_MARKERS)],
+                        markersize=5, linewidth=1.2, capsize=2, markerfacecolor="white" if s % 2 else _colour(t))
+    _log_axis(ax.xaxis)
+    ax.set_xlabel("statistics per exemplar pixel (log scale)")
+
+
+def _texture_size_legend(figure, textures: list[str], sizes: list[tuple[int, int]]) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=_colour(t), linewidth=2, label=texture) for t, texture in enumerate(textures)]
+    handles += [Line2D([], [], color="k", linestyle="none", marker=_MARKERS[s % len(_MARKERS)],
+                       markerfacecolor="white" if s % 2 else "k", label=_size_words(size))
+                for s, size in enumerate(sizes)]
+    figure.legend(handles=handles, loc="center left", bbox_to_anchor=(0.86, 0.5), fontsize=8, frameon=False)
+
+
+def _seeds_words(rows: Sequence[dict[str, Any]]) -> str:
+    counts = sorted({n for *_, n in _per_point(rows, "memorization_index").values()})
+    return "seeds per point: " + "–".join(map(str, [counts[0], counts[-1]] if counts[0] != counts[-1] else counts[:1]))
+
+
+def memorization_figure(rows: Sequence[dict[str, Any]]):
+    """Memorization index and copy rate against the number of statistics per exemplar
+    pixel (log x): one line per texture and exemplar size, mean over seeds with min–max
+    bars, dashed lines at 0 (as alike as the exemplar's own pieces) and 1 (copied).
+
+    ``rows`` as :func:`wavetex.report.records.study_rows` gives them. Returns the Figure.
+
+    Examples
+    --------
+    >>> rows = [{"texture": "t", "exemplar_size": (64, 64), "model": m, "seed": s, "stats_per_pixel": x,
+    ...          "memorization_index": x / 10, "copy_rate": 0.0} for m, x in (("a", 0.1), ("b", 2.0)) for s in (0, 1)]
+    >>> [ax.get_ylabel() for ax in memorization_figure(rows).axes]
+    ['memorization index', 'copy rate']
+    """
+    plt = _pyplot()
+    textures = list(dict.fromkeys(r["texture"] for r in rows))
+    sizes = sorted({r["exemplar_size"] for r in rows})
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    for ax, value, label in ((axes[0], "memorization_index", "memorization index"), (axes[1], "copy_rate", "copy rate")):
+        ax.axhline(0, color="gray", linestyle="--", linewidth=1)
+        ax.axhline(1, color="gray", linestyle="--", linewidth=1)
+        _against_capacity(ax, rows, value, textures, sizes)
+        ax.set_ylabel(label)
+    axes[0].set_title("memorization index (1: copied; 0: as alike as the exemplar's own pieces)", fontsize=9)
+    axes[1].set_title("copy rate (share of crops found verbatim in the exemplar)", fontsize=9)
+    low = min([-0.1] + [r["memorization_index"] for r in rows if np.isfinite(r["memorization_index"])])
+    axes[0].set_ylim(low - 0.05, 1.05)
+    axes[1].set_ylim(-0.05, 1.05)
+    figure.suptitle(f"Does more capacity copy the exemplar? (mean over seeds, bars: min–max; {_seeds_words(rows)})",
+                    fontsize=10)
+    figure.subplots_adjust(left=0.06, right=0.85, top=0.85, bottom=0.13, wspace=0.25)
+    _texture_size_legend(figure, textures, sizes)
     return figure
 
 
-def probe_history_figure(records: Sequence[dict[str, Any]], texture: str):
-    """The memorization index over iterations of one texture's survey records, one line
-    per job. Returns the Figure."""
+def fidelity_figure(rows: Sequence[dict[str, Any]]):
+    """The judge's statistics error (one model for every synthesis of an exemplar, with
+    the paper's border masks: it compares across models) against the number of
+    statistics per exemplar pixel, like :func:`memorization_figure`. Returns the Figure,
+    or None when no job has a judge's error (its files are missing).
+
+    Examples
+    --------
+    >>> rows = [{"texture": "t", "exemplar_size": (64, 64), "model": "a", "seed": 0, "stats_per_pixel": 1.0,
+    ...          "judge_error": 0.2, "memorization_index": 0.0}]
+    >>> fidelity_figure(rows).axes[0].get_yscale()
+    'log'
+    """
+    if not any(np.isfinite(r["judge_error"]) for r in rows):
+        return None
     plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(6, 4))
-    models = list(dict.fromkeys(r["model"] for r in records))
-    for record in records:
-        history = record.get("probe_history") or []
-        steps = [h["iteration"] for h in history]
-        index = [h["samples"][0]["memorization_index"] for h in history]
-        index = [np.nan if v is None else v for v in index]
-        colour = COLOURS[models.index(record["model"]) % len(COLOURS)]
-        ax.plot(steps, index, "o-", color=colour, markersize=3,
-                label=f"{record['model']}, seed {record['config']['seed']}")
-    ax.set_xlabel("L-BFGS iteration")
+    textures = list(dict.fromkeys(r["texture"] for r in rows))
+    sizes = sorted({r["exemplar_size"] for r in rows})
+    figure, ax = plt.subplots(figsize=(8, 4.4))
+    _against_capacity(ax, rows, "judge_error", textures, sizes)
+    _log_axis(ax.yaxis)
+    ax.set_ylabel("judge's statistics error (lower: more faithful)")
+    ax.set_title("Fidelity on one yardstick: every synthesis measured with the default model's masked statistics\n"
+                 f"(mean over seeds, bars: min–max; {_seeds_words(rows)})", fontsize=9)
+    figure.subplots_adjust(left=0.1, right=0.78, top=0.86, bottom=0.13)
+    _texture_size_legend(figure, textures, sizes)
+    figure.legends[0].set_bbox_to_anchor((0.79, 0.5))
+    return figure
+
+
+def tradeoff_figure(rows: Sequence[dict[str, Any]], texture: str):
+    """The judge's statistics error against the memorization index of one texture's
+    jobs, a colour per model (never reused), a marker per exemplar size, a point per
+    seed. None when the texture has fewer than two models (a trade-off needs two) or no
+    judge's error.
+
+    Examples
+    --------
+    >>> rows = [{"texture": "t", "exemplar_size": (64, 64), "model": "a", "judge_error": 0.1,
+    ...          "memorization_index": 0.0}]
+    >>> tradeoff_figure(rows, "t") is None
+    True
+    """
+    rows = [r for r in rows if r["texture"] == texture]
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    if len(models) < 2 or not any(np.isfinite(r["judge_error"]) for r in rows):
+        return None
+    plt = _pyplot()
+    sizes = sorted({r["exemplar_size"] for r in rows})
+    figure, ax = plt.subplots(figsize=(8, 4.4))
+    for m, model in enumerate(models):
+        for s, size in enumerate(sizes):
+            group = [r for r in rows if r["model"] == model and r["exemplar_size"] == size]
+            if group:
+                ax.scatter([r["judge_error"] for r in group], [r["memorization_index"] for r in group],
+                           color=_colour(m), marker=_MARKERS[s % len(_MARKERS)], s=22,
+                           label=model if len(sizes) == 1 else f"{model}, {_size_words(size)}")
+    ax.axhline(0, color="gray", linestyle="--", linewidth=1)
+    ax.axhline(1, color="gray", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("judge's statistics error (one model for all: compares across models)")
     ax.set_ylabel("memorization index")
-    ax.set_title(f"{texture}: the probe over iterations", fontsize=10)
-    ax.legend(fontsize=7)
-    figure.tight_layout()
+    ax.set_title(f"{texture}: fidelity against memorization, a point per seed", fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    figure.subplots_adjust(left=0.09, right=0.62, top=0.9, bottom=0.12)
+    return figure
+
+
+def probe_history_figure(rows: Sequence[dict[str, Any]], texture: str):
+    """The memorization index over the iterations of one texture's jobs, a panel per
+    exemplar size: colour by seed, line style by model, the final probe as each line's
+    last point, a fixed y range that includes 0 and 1, the legend outside. Returns the
+    Figure.
+
+    Examples
+    --------
+    >>> history = [{"iteration": 25, "samples": [{"memorization_index": 0.1}]}]
+    >>> rows = [{"texture": "t", "exemplar_size": (64, 64), "model": "a", "seed": 0, "iterations": 40,
+    ...          "probe_history": history, "final_index": 0.2}]
+    >>> probe_history_figure(rows, "t").axes[0].get_lines()[0].get_xdata().tolist()
+    [25, 40]
+    """
+    from matplotlib.lines import Line2D
+
+    plt = _pyplot()
+    rows = [r for r in rows if r["texture"] == texture]
+    sizes = sorted({r["exemplar_size"] for r in rows})
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    seeds = sorted({r["seed"] for r in rows})
+    if len(models) > len(_STYLES):
+        raise ValueError(f"{len(models)} models need more line styles than the {len(_STYLES)} there are")
+    figure, axes = plt.subplots(1, len(sizes), figsize=(4.2 * len(sizes) + 2.6, 4), squeeze=False, sharey=True)
+    values = [r["final_index"] for r in rows] + [
+        h["samples"][0]["memorization_index"] for r in rows for h in r["probe_history"]]
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    low = min([-0.25] + values) - 0.05
+    for ax, size in zip(axes[0], sizes):
+        for row in (r for r in rows if r["exemplar_size"] == size):
+            steps = [h["iteration"] for h in row["probe_history"]]
+            index = [np.nan if h["samples"][0]["memorization_index"] is None else h["samples"][0]["memorization_index"]
+                     for h in row["probe_history"]]
+            if not steps or steps[-1] != row["iterations"]:  # the final probe closes the line
+                steps.append(row["iterations"])
+                index.append(row["final_index"])
+            line, marker = _STYLES[models.index(row["model"])]
+            ax.plot(steps, index, linestyle=line, marker=marker, markersize=3, linewidth=1,
+                    color=_colour(seeds.index(row["seed"])))
+        ax.axhline(0, color="gray", linestyle="--", linewidth=0.8)
+        ax.axhline(1, color="gray", linestyle="--", linewidth=0.8)
+        ax.set_ylim(low, 1.05)
+        ax.set_xlabel("L-BFGS iteration (after the coarse stage)")
+        ax.set_title(_size_words(size), fontsize=9)
+    axes[0][0].set_ylabel("memorization index")
+    handles = [Line2D([], [], color=_colour(k), linewidth=2, label=f"seed {seed}") for k, seed in enumerate(seeds)]
+    handles += [Line2D([], [], color="k", linestyle=_STYLES[m][0], marker=_STYLES[m][1], markersize=4, label=model)
+                for m, model in enumerate(models)]
+    figure.legend(handles=handles, loc="center left", bbox_to_anchor=(1 - 2.4 / figure.get_figwidth(), 0.5),
+                  fontsize=7, frameon=False)
+    figure.suptitle(f"{texture}: the probe over iterations (last point: the final probe)", fontsize=10)
+    figure.subplots_adjust(left=0.08 * 6 / figure.get_figwidth(), right=1 - 2.6 / figure.get_figwidth(),
+                           top=0.86, bottom=0.13, wspace=0.08)
     return figure
 
 

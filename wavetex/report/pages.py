@@ -1,9 +1,10 @@
-"""Pages for people: a texture report per texture, the report's index.html, and the
-capacity sweep's files."""
+"""Pages for people: the one page builder (index.html of ``wavetex report`` and
+``wavetex survey``, both from results.jsonl, rendered from the Jinja2 templates shipped
+in ``templates/``), a texture report's JSON, and the capacity sweep's files."""
 
 from __future__ import annotations
 
-import html
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,16 +14,16 @@ import numpy as np
 
 from .. import io as wio
 from ..memorization import VERDICT_WORDS, diversity
-from ..memorization._verdict import VERDICT_SEVERITY
 from ..statistics import ModelConfig, TextureStatistics
-from .figures import sweep_figure
-from .words import METRIC_LEGEND, fidelity_words, number
+from ..survey.store import SurveyFolder, exemplar_file, read_results
+from .figures import (fidelity_figure, memorization_figure, probe_history_figure, save_figure, sweep_figure,
+                      tradeoff_figure)
+from .records import exemplar_size, source_texture, study_rows
+from .words import METRIC_LEGEND, STATUS_LABELS, number, record_status
 
-__all__ = ["texture_report", "write_index", "capacity_sweep"]
+__all__ = ["texture_report", "write_index", "capacity_sweep", "TEMPLATES"]
 
-
-def _thumbnail(image: np.ndarray, path: Path, overwrite: bool) -> Path:
-    return wio.write_image(path, np.clip(image, 0, 1), overwrite=overwrite)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def texture_report(
@@ -33,32 +34,33 @@ def texture_report(
     jobs: Sequence[tuple[dict[str, Any], str | Path]],
     overwrite: bool = False,
 ) -> dict[str, Any]:
-    """Lay out the finished jobs of one texture (one per seed) under ``out_dir/<name>/``:
-    the exemplar, every synthesis and its probe figure (PNG), their diversity, and
-    ``report.json``. Returns the JSON's content.
+    """``out_dir/<name>/report.json`` for the finished jobs of one texture (one per
+    seed): each sample's scores, probe and status, their diversity, and where the job's
+    files are. Returns the JSON's content; the page is :func:`write_index`'s.
 
     ``jobs`` pairs each job's record with its folder, as :mod:`wavetex.survey` writes
     them (``record.json``, ``synthesis.png``, ``probe.png``); the syntheses themselves
     are run by the survey engine (``wavetex report`` does both).
     """
-    folder = Path(out_dir) / name
+    out_dir = Path(out_dir)
+    folder = out_dir / name
     folder.mkdir(parents=True, exist_ok=True)
-    files = {"exemplar": _thumbnail(exemplar, folder / "exemplar.png", overwrite).name, "samples": []}
     samples, images = [], []
-    for k, (record, job_folder) in enumerate(jobs):
-        job_folder = Path(job_folder)
-        image_file = _copy(job_folder / "synthesis.png", folder / f"synthesis_{k}.png", overwrite)
-        figure_file = _copy(job_folder / "probe.png", folder / f"probe_{k}.png", overwrite)
-        images.append(wio.read_image(image_file))
-        samples.append({"seed": record["config"]["seed"], "statistics_error": record["metrics"]["statistics_error"],
-                        "fidelity": record["fidelity"], "probe": record["probe"], "job": record["key"]})
-        files["samples"].append({"synthesis": image_file.name, "probe_figure": figure_file.name})
+    for record, job_folder in jobs:
+        status = record_status(record)
+        images.append(wio.read_image(Path(job_folder) / "synthesis.png"))
+        samples.append({
+            "seed": record["config"]["seed"], "statistics_error": record["metrics"]["statistics_error"],
+            "fidelity": {**record["fidelity"], "converged": status["status"] == "converged"}, "status": status,
+            "probe": record["probe"], "job": record["key"],
+            "files": {f.rsplit("/", 1)[-1]: f"../{f}" for f in record.get("files", [])},
+        })
     content = {
         "texture": name,
+        "exemplar": f"../{exemplar_file(jobs[0][0]['exemplar_sha256'])}" if jobs else None,
         "samples": samples,
         "diversity": diversity(images).to_dict() if len(images) > 1 else None,
         "synthesis": {"config": jobs[0][0]["config"], "versions": jobs[0][0]["versions"]} if jobs else None,
-        "files": files,
     }
     wio.write_json(folder / "report.json", content, overwrite=overwrite)
     return content
@@ -68,111 +70,144 @@ def _copy(source: Path, target: Path, overwrite: bool) -> Path:
     return wio.atomic_write(target, lambda p: shutil.copyfile(source, p), overwrite=overwrite)
 
 
-def _verdict_summary(samples: Sequence[dict[str, Any]]) -> str:
-    verdicts = [s["probe"]["verdict"] for s in samples]
-    return next(v for v in VERDICT_SEVERITY if v in verdicts)
+#: The page's template and stylesheet, shipped with wavetex (package data).
+TEMPLATES = Path(__file__).parent / "templates"
 
 
-#: Width in screen pixels of the exemplar's thumbnail; syntheses are drawn at the same scale.
-_THUMBNAIL_WIDTH = 160
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
 
 
-def _thumbnail_tag(src: str, image_shape: Sequence[int], scale: float, alt: str) -> str:
-    """An <img> at ``scale`` screen pixels per image pixel, linked to the full-size image."""
-    width, height = round(image_shape[1] * scale), round(image_shape[0] * scale)
-    return f'<img src="{src}" width="{width}" height="{height}" alt="{alt}">'
+def _group_name(record: dict[str, Any]) -> str:
+    fit = record.get("exemplar_fit")
+    if not fit:
+        return source_texture(record)
+    height, width = fit["size"]
+    return f"{fit['texture']}, {width}×{height} {'crop' if fit['fit'] == 'crop' else 'downscaled'}"
 
 
-def write_index(reports: Sequence[dict[str, Any]], out_dir: str | Path, *, overwrite: bool = False) -> Path:
-    """``index.html``: one row per texture with thumbnails (exemplar and syntheses at the
-    same pixel scale, each linked to its full-size image), the verdict in words beside
-    the synthesis's fidelity, the scores, and a legend of every metric. Relative links
-    only: the page works from the file system. A verdict is green only when it is
-    ``novel`` and every synthesis converged.
+def _row_label(record: dict[str, Any]) -> str:
+    config = record["config"]
+    label = record["model"]
+    if config["schedule"] != "default":
+        label += f", {config['schedule']} schedule"
+    if tuple(config["size"]) != exemplar_size(record):
+        label += f", {config['size'][1]}×{config['size'][0]}"
+    return label
+
+
+def _cell(record: dict[str, Any]) -> dict[str, Any]:
+    probe, metrics = record["probe"], record["metrics"]
+    status = record_status(record)
+    job = f"jobs/{record['key']}"
+    height, width = record["config"]["size"]
+    return {
+        "seed": record["config"]["seed"], "image": f"{job}/synthesis.png", "probe": f"{job}/probe.png",
+        "sidecar": f"{job}/synthesis.json", "record": f"{job}/record.json", "width": width, "height": height,
+        "verdict": probe["verdict"], "verdict_words": VERDICT_WORDS.get(probe["verdict"], ""),
+        "index": number(probe.get("memorization_index")), "copy_rate": number(probe.get("copy_rate")),
+        "global_match": number(probe.get("global_match")), "statistics_error": f"{metrics['statistics_error']:.4f}",
+        "iterations": metrics["iterations"], "converged": status["status"] == "converged",
+        "status_label": STATUS_LABELS.get(status["status"], status["status"]), "status_words": status["words"],
+    }
+
+
+def _groups(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        grouped.setdefault(_group_name(record), []).append(record)
+    groups = []
+    for name, group in grouped.items():
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for record in sorted(group, key=lambda r: r["config"]["seed"]):
+            rows.setdefault(_row_label(record), []).append(record)
+        height, width = exemplar_size(group[0])
+        groups.append({
+            "name": name, "anchor": _UNSAFE.sub("-", name).strip("-").lower(), "n_jobs": len(group),
+            "exemplar": {"src": exemplar_file(group[0]["exemplar_sha256"]), "width": width, "height": height},
+            "rows": [{"label": label, "cells": [_cell(r) for r in row], "diversity": _diversity(out_dir, row)}
+                     for label, row in rows.items()],
+        })
+    return groups
+
+
+def _diversity(out_dir: Path, records: Sequence[dict[str, Any]]) -> str | None:
+    paths = [out_dir / "jobs" / r["key"] / "synthesis.png" for r in records]
+    if len(paths) < 2 or not all(p.is_file() for p in paths):
+        return None
+    return number(diversity([wio.read_image(p) for p in paths]).max_match)
+
+
+def _figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """The study's figures from the records (written into ``DIR/figures/``)."""
+    rows = study_rows(out_dir, records)
+    folder = out_dir / "figures"
+    figures = []
+
+    def save(figure, name: str, caption: str) -> None:
+        if figure is not None:
+            folder.mkdir(exist_ok=True)
+            save_figure(figure, folder / name, overwrite=True)
+            figures.append({"src": f"figures/{name}", "caption": caption})
+
+    if len({r["model"] for r in rows}) > 1:
+        save(memorization_figure(rows), "memorization.png",
+             "Memorization index and copy rate against statistics per exemplar pixel, one line per texture and "
+             "exemplar size, mean over seeds with min–max bars.")
+        save(fidelity_figure(rows), "fidelity.png",
+             "Fidelity measured with one judge model for every synthesis (comparable across models), on the same x.")
+    for texture in dict.fromkeys(r["texture"] for r in rows):
+        stem = _UNSAFE.sub("_", texture)
+        save(tradeoff_figure(rows, texture), f"{stem}-tradeoff.png",
+             f"{texture}: judge's statistics error against memorization index, a point per seed.")
+        if any(r["probe_history"] for r in rows if r["texture"] == texture):
+            save(probe_history_figure(rows, texture), f"{stem}-probe-history.png",
+                 f"{texture}: the memorization index over the iterations (colour: seed, style: model).")
+    return figures
+
+
+def write_index(out_dir: str | Path, *, title: str | None = None) -> Path:
+    """Write ``DIR/index.html`` (with ``style.css`` and ``figures/``) from
+    ``DIR/results.jsonl`` and the failures not fixed since: the one page builder of
+    ``wavetex report`` and ``wavetex survey``. Replaces the previous page.
+
+    At the top, a grid per texture (and exemplar size): its exemplar once, then a row
+    per model with each seed's synthesis at 1:1, its verdict badge, memorization
+    index and status word; then the legend of every metric, the figures, a table of
+    every job with links to the full-size image, probe figure, sidecar and record,
+    and the failed jobs. Relative links only: the folder can be moved or served as
+    is. A ``novel`` badge is green only for a synthesis that converged.
+
+    Parameters
+    ----------
+    out_dir : path
+        A survey folder (:class:`wavetex.survey.SurveyFolder`).
+    title : str, optional
+        The page's heading (default: the one ``DIR/survey.json`` remembers, else
+        "wavetex memorization survey").
 
     Examples
     --------
     >>> import tempfile
-    >>> write_index([], tempfile.mkdtemp()).name
+    >>> write_index(tempfile.mkdtemp()).name
     'index.html'
     """
-    rows = []
-    for content in reports:
-        name = html.escape(content["texture"])
-        files = content["files"]
-        samples = content["samples"]
-        exemplar_shape = samples[0]["probe"]["exemplar_shape"]
-        scale = _THUMBNAIL_WIDTH / exemplar_shape[1]
-        thumbs = "".join(
-            f'<figure><a href="{name}/{html.escape(f["synthesis"])}">'
-            + _thumbnail_tag(f"{name}/{html.escape(f['synthesis'])}", s["probe"]["synthesis_shape"], scale, "synthesis")
-            + f'</a><figcaption>seed {s["seed"]}: <a href="{name}/{html.escape(f["synthesis"])}">full size</a>, '
-            f'<a href="{name}/{html.escape(f["probe_figure"])}">probe figure</a></figcaption></figure>'
-            for s, f in zip(samples, files["samples"])
-        )
-        scores = "".join(
-            f"<li>seed {s['seed']}: <b>{s['probe']['verdict']}</b> — {html.escape(s['probe']['verdict_reason'])}"
-            f"<br>global match {number(s['probe']['global_match'])}, copy rate {number(s['probe']['copy_rate'])}, "
-            f"memorization index {number(s['probe']['memorization_index'])}, excess rate {number(s['probe']['excess_rate'])}, "
-            f"coherence {number(s['probe']['coherence'])}"
-            f"<br><span class=\"{'converged' if _converged(s) else 'unconverged'}\">fidelity: "
-            f"{html.escape(_sample_fidelity_words(s))}</span></li>"
-            for s in samples
-        )
-        worst = _verdict_summary(samples)
-        all_converged = all(_converged(s) for s in samples)
-        warning = "" if all_converged else (
-            '<p class="unconverged">A synthesis did not converge: the verdict is about copying only; '
-            "the image may be a poor texture.</p>"
-        )
-        diversity_note = ""
-        if content.get("diversity"):
-            diversity_note = f"<p>Between samples: max global match {number(content['diversity']['max_match'])}.</p>"
-        rows.append(
-            f'<tr class="{worst}{" converged" if all_converged else ""}"><td><a href="{name}/report.json">{name}</a><br>'
-            f'<a href="{name}/{html.escape(files["exemplar"])}">'
-            + _thumbnail_tag(f"{name}/{html.escape(files['exemplar'])}", exemplar_shape, scale, "exemplar")
-            + f"</a></td><td>{thumbs}</td><td><p class=\"verdict\">{worst}: {html.escape(VERDICT_WORDS[worst])}</p>"
-            f"{warning}<ul>{scores}</ul>{diversity_note}</td></tr>"
-        )
-    legend = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>" for term, meaning in METRIC_LEGEND)
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>wavetex memorization report</title>
-<style>
-body {{ font-family: sans-serif; margin: 1.5em; }} table {{ border-collapse: collapse; }}
-td {{ border-top: 1px solid #ccc; padding: 0.6em; vertical-align: top; }}
-img {{ margin-right: 4px; image-rendering: pixelated; }} figure {{ display: inline-block; margin: 0 6px 0 0; }}
-figcaption {{ font-size: 0.8em; }} dt {{ font-weight: bold; }} dd {{ margin: 0 0 0.4em 1.5em; }}
-.verdict {{ font-weight: bold; }} tr.copy .verdict {{ color: #b30000; }} tr.suspicious .verdict {{ color: #b36b00; }}
-tr.novel.converged .verdict {{ color: #006d2c; }} li {{ font-size: 0.9em; margin-bottom: 0.4em; }}
-.unconverged {{ color: #b36b00; font-weight: bold; }}
-</style></head><body>
-<h1>Did the model copy the exemplar?</h1>
-<p>For each texture: the exemplar and the syntheses at the same pixel scale (click an image for
-its full size), the memorization probe's verdict and scores, and each synthesis's fidelity.
-The probe answers whether the exemplar was copied, not whether the synthesis is a good
-texture: read the verdict beside the statistics error and whether the synthesis converged.
-Verdicts follow docs/memorization.md: <i>copy</i> (global match above what the exemplar's own
-pieces reach, or copy rate ≥ 0.25), <i>suspicious</i> (some crops copied, many crops closer than
-the exemplar's own pieces, or coherent displacements), <i>indeterminate</i> (the exemplar repeats
-itself too exactly to tell), <i>novel</i> (no copying detected).</p>
-<h2>Legend</h2><dl>{legend}</dl>
-<table><tr><th>texture</th><th>syntheses</th><th>verdict, fidelity and scores</th></tr>
-{''.join(rows)}
-</table></body></html>
-"""
-    path = Path(out_dir) / "index.html"
-    return wio.atomic_write(path, lambda p: p.write_text(page, encoding="utf-8"), overwrite=overwrite)
-
-
-def _converged(sample: dict[str, Any]) -> bool:
-    return bool(sample.get("fidelity", {}).get("converged", False))
-
-
-def _sample_fidelity_words(sample: dict[str, Any]) -> str:
-    if "fidelity" in sample:
-        return fidelity_words(sample["fidelity"])
-    return f"statistics error {sample['statistics_error']:.4f}, convergence not recorded"
+    out_dir = Path(out_dir)
+    if title is None:
+        remembered = out_dir / "survey.json"
+        title = wio.read_json(remembered)["title"] if remembered.is_file() else "wavetex memorization survey"
+    records = read_results(out_dir)
+    page = _environment().get_template("index.html").render(
+        title=title, n_jobs=len(records), groups=_groups(out_dir, records), legend=METRIC_LEGEND,
+        verdicts=list(VERDICT_WORDS.items()), figures=_figures(out_dir, records) if records else [],
+        failures=SurveyFolder(out_dir).failures_since_done(),
+    )
+    out_dir.mkdir(exist_ok=True)
+    wio.atomic_write(out_dir / "style.css", lambda p: shutil.copyfile(TEMPLATES / "style.css", p), overwrite=True)
+    return wio.atomic_write(out_dir / "index.html", lambda p: p.write_text(page, encoding="utf-8"), overwrite=True)
 
 
 def capacity_sweep(
