@@ -15,10 +15,10 @@ import numpy as np
 from .. import io as wio
 from ..memorization import VERDICT_WORDS, diversity
 from ..statistics import ModelConfig, TextureStatistics
-from ..survey.store import SurveyFolder, exemplar_file, read_results
+from ..survey.store import SurveyFolder, exemplar_file
 from .figures import (fidelity_figure, memorization_figure, probe_history_figure, save_figure, sweep_figure,
                       tradeoff_figure)
-from .records import exemplar_size, source_texture, study_rows
+from .records import exemplar_size, load_records, source_texture, study_rows
 from .words import METRIC_LEGEND, STATUS_LABELS, number, record_status
 
 __all__ = ["texture_report", "write_index", "capacity_sweep", "TEMPLATES"]
@@ -199,7 +199,7 @@ def write_index(out_dir: str | Path, *, title: str | None = None) -> Path:
     if title is None:
         remembered = out_dir / "survey.json"
         title = wio.read_json(remembered)["title"] if remembered.is_file() else "wavetex memorization survey"
-    records = read_results(out_dir)
+    records = load_records(out_dir)
     page = _environment().get_template("index.html").render(
         title=title, n_jobs=len(records), groups=_groups(out_dir, records), legend=METRIC_LEGEND,
         verdicts=list(VERDICT_WORDS.items()), figures=_figures(out_dir, records) if records else [],

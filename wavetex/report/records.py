@@ -15,12 +15,36 @@ import numpy as np
 
 from .. import io as wio
 from ..statistics import ModelConfig
-from .words import record_status
+from .words import recent_decrease, record_status
 
-__all__ = ["source_texture", "exemplar_size", "study_rows", "JUDGE_FILE"]
+__all__ = ["load_records", "source_texture", "exemplar_size", "study_rows", "JUDGE_FILE"]
 
 #: Cache of the judge's errors in a survey folder, by job key.
 JUDGE_FILE = "figures/judge_errors.json"
+
+
+def load_records(out_dir: str | Path) -> list[dict[str, Any]]:
+    """The records of ``DIR/results.jsonl``; a record written before jobs kept the loss
+    decrease over the last iterations gets it from its job's sidecar
+    (``jobs/<key>/synthesis.json``, its loss history) when that is there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> load_records(tempfile.mkdtemp())
+    []
+    """
+    from ..survey.store import read_results
+
+    out_dir = Path(out_dir)
+    records = read_results(out_dir)
+    for record in records:
+        metrics = record.get("metrics", {})
+        sidecar = out_dir / "jobs" / record["key"] / "synthesis.json"
+        if "recent_decrease" not in metrics and "convergence" not in record and sidecar.is_file():
+            history = wio.read_json(sidecar).get("loss_history") or [[]]
+            metrics["recent_decrease"] = recent_decrease(history[0])
+    return records
 
 
 def source_texture(record: dict[str, Any]) -> str:
