@@ -25,8 +25,7 @@ from .. import __version__, _validate, textures
 from .. import io as wio
 from ..errors import ArgumentMessage
 from ..memorization import calibrate, default_crop_size
-from ..statistics import ModelConfig
-from ..config import DTYPES, INITS, OBJECTIVES, SCHEDULES, SynthesisConfig, output_size
+from ..config import DTYPES, INITS, OBJECTIVES, SCHEDULES, ModelConfig, SynthesisConfig, check_run, parse_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,28 +58,7 @@ PLAN_KEYS = {
     "title": "heading of index.html (optional)",
 }
 _MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
-_SIZE = re.compile(r"\s*(\d+)\s*(?:[x×X*]\s*(\d+)\s*)?")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def parse_size(value: Any) -> tuple[int, int]:
-    """``"WxH"`` (width first, as on the command line) or ``N`` -> ``(height, width)``.
-
-    Examples
-    --------
-    >>> parse_size("384x256"), parse_size(64), parse_size("128")
-    ((256, 384), (64, 64), (128, 128))
-    """
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f'size {value!r} is not a size; write "WIDTHxHEIGHT" in pixels (e.g. "256x128") or N for N×N')
-    width = int(match[1])
-    height = int(match[2]) if match[2] is not None else width
-    if width < 1 or height < 1:
-        raise ValueError(f"size {value!r} has a side of 0 pixels; each side needs at least 1 pixel")
-    return height, width
 
 
 @dataclass(frozen=True)
@@ -239,8 +217,8 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
             images[label] = (path, fit_exemplar(image, (height, width), fit=fit, name=name))
             fits[label] = {"texture": name, "fit": fit, "size": [height, width]}
     configs = [
-        (model_name, SynthesisConfig(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
-                                     objective=objective, probe_every=probe_every, model=model))
+        (model_name, _config(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
+                             objective=objective, probe_every=probe_every, model=model))
         for size in sizes for model_name, model in models for schedule in schedules
     ]
     return build_plan(images, configs, seeds=seeds, gray=gray, title=title, exemplar_fits=fits)
@@ -313,15 +291,22 @@ def build_plan(
         pixels[name] = image
         for model_name, template in configs:
             size = tuple(template.size) if template.size is not None else tuple(image.shape[:2])
-            _check_size(exemplar, size, template.model, model_name)
+            _check_size(exemplar, replace(template, size=size, n_samples=1), model_name)
             for seed in seeds:
                 config = replace(template, size=size, n_samples=1, seed=seed)
-                output_size(config, size)  # the remaining options
                 key = job_key(exemplar, config, gray=gray, model=model_name)
                 jobs.append(Job(key, exemplar.name, model_name, config, gray, exemplar.sha256,
                                 (exemplar_fits or {}).get(name)))
     probe_every = next((c.probe_every for _, c in configs if c.probe_every is not None), None)
     return Plan(tuple(exemplars), tuple(jobs), pixels, probe_every, title)
+
+
+def _config(**options: Any) -> SynthesisConfig:
+    """A job's configuration (checked as it is built), its errors spelled as in a plan."""
+    try:
+        return SynthesisConfig(**options)
+    except (TypeError, ValueError) as error:
+        raise (TypeError if isinstance(error, TypeError) else ValueError)(_as_written_in_a_plan(error)) from None
 
 
 def _list(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: list | None = None) -> list:
@@ -373,9 +358,8 @@ def _models(table: Any) -> list[tuple[str, ModelConfig]]:
             raise ValueError(
                 f"models.{name}: unknown option(s) {', '.join(unknown)}; model options are {', '.join(_MODEL_FIELDS)}"
             )
-        model = ModelConfig(**options)
         try:
-            model.resolved(n_colours=1)  # checks every option
+            model = ModelConfig(**options)  # checks every option
         except (TypeError, ValueError) as error:
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
                 f"models.{name}: {_as_written_in_a_plan(error)}") from None
@@ -407,10 +391,10 @@ def _texture_path(name: str, base_dir: Path) -> Path:
     return textures.path(name)  # ValueError listing the bundled names
 
 
-def _check_size(exemplar: Exemplar, size: tuple[int, int], model: ModelConfig, model_name: str) -> None:
+def _check_size(exemplar: Exemplar, config: SynthesisConfig, model_name: str) -> None:
+    size = config.size
     try:
-        _validate.image_size(exemplar.shape[:2], model.n_scales)
-        _validate.image_size(size, model.n_scales)
+        check_run(config, exemplar.shape[:2], 3 if len(exemplar.shape) == 3 else 1)
     except ValueError as error:
         raise ValueError(f"{exemplar.name} with models.{model_name}: {_as_written_in_a_plan(error)}") from None
     crop = default_crop_size(exemplar.shape)
