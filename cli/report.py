@@ -70,5 +70,5 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
                                    jobs=[done[job.key] for job in plan.jobs if job.texture == source.text])
             for source, image in zip(sources, images)
         ]
-        index = wreport.write_index(contents, out_dir, overwrite=force)
+        index = wreport.write_index(out_dir, title="wavetex memorization report")
     click.echo(f"Wrote {index} ({len(contents)} textures).")

@@ -56,7 +56,7 @@ def survey(plan_file: Path | None, out_dir: Path | None, workers: int | None, ad
       wavetex survey plan.toml -o survey/ --address HEAD_IP:6379
       wavetex survey --report-only survey/
     """
-    from wavetex.survey.index import write_index
+    from wavetex.report import write_index
 
     if report_dir is not None:
         if plan_file is not None or out_dir is not None:

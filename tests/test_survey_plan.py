@@ -189,27 +189,3 @@ def test_published_plans_are_valid(name, n_jobs):
 
     plan = wplan.read_plan(Path(__file__).parents[1] / "docs" / name)
     assert len(plan.jobs) == n_jobs and all(job.config.size == (256, 256) for job in plan.jobs)
-
-
-def _record(key, model, converged, verdict="novel"):
-    return {
-        "key": key, "texture": "gravel", "model": model, "exemplar_sha256": "ab" * 32, "status": "done",
-        "config": {"schedule": "default", "size": [64, 64], "seed": 0},
-        "metrics": {"statistics_error": 0.25, "iterations": 40},
-        "probe": {"verdict": verdict, "memorization_index": 0.01, "copy_rate": 0.0},
-        "fidelity": {"converged": converged, "stop_reason": "iteration cap"},
-    }
-
-
-def test_index_shows_fidelity_and_greens_only_converged_syntheses(tmp_path):
-    from wavetex.survey.index import write_index
-
-    with SurveyFolder(tmp_path / "out") as folder:
-        folder.commit(_record("k1", "big", True), {})
-        folder.commit(_record("k2", "small", False), {})
-        folder.record_failure({"key": "k3"}, "RuntimeError: out of memory", attempts=2)
-    page = write_index(tmp_path / "out", title="t").read_text()
-    assert '<span class="novel converged">novel</span>, statistics error 0.2500 after 40 iterations, converged' in page
-    assert '<span class="novel">novel</span>' in page and "NOT converged (iteration cap)" in page
-    assert "RuntimeError: out of memory (2 attempts)" in page
-    assert (tmp_path / "out" / "figures" / "gravel-tradeoff.png").is_file()

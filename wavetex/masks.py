@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import io as wio
-from ._validate import largest_fitting_scales
+from .config import largest_fitting_scales
 from .errors import ParameterError
 from .representation import erode, support_widths
 
