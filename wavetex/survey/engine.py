@@ -214,7 +214,8 @@ def run_jobs(
     --------
     >>> import tempfile
     >>> from wavetex.survey.plan import parse_plan
-    >>> plan = parse_plan({"textures": ["gravel"], "sizes": [64], "max_iter": 2, "models": {"m": {"n_scales": 3}}})
+    >>> plan = parse_plan({"textures": ["gravel"], "sizes": [64], "schedules": ["paper"], "max_iter": 2,
+    ...                    "models": {"m": {"n_scales": 3}}})
     >>> out = Path(tempfile.mkdtemp()) / "survey"
     >>> summary = run_jobs(plan.jobs, dict(plan.pixels), out, engine="local", workers=1)
     >>> len(summary.done), summary.engine, (out / "results.jsonl").is_file()
