@@ -78,6 +78,9 @@ def test_no_page_figure_or_sidecar_says_converged_for_a_capped_run(survey):
         record = json.loads(record_file.read_text())
         assert record["fidelity"]["converged"] is False and record["fidelity"]["status"] == "max_iter"
         assert "converged" not in record["fidelity"]["status_words"]
+        assert record["convergence"]["status"] == "max_iter"
+        sidecar = json.loads((record_file.parent / "synthesis.json").read_text())
+        assert [s["status"] for s in sidecar["status"]] == ["max_iter"]
 
 
 def _old_record(key, stop_reason, max_iter=None, converged=True):

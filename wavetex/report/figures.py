@@ -468,12 +468,6 @@ def probe_history_figure(rows: Sequence[dict[str, Any]], texture: str):
     return figure
 
 
-def _status_words(result: SynthesisResult, sample: int) -> str:
-    """How the synthesis stopped, in words (:meth:`SynthesisResult.status`)."""
-    status = getattr(result, "status", None)
-    return status(sample)["words"] if callable(status) else result.stop_reasons[sample]
-
-
 def synthesis_status(result: SynthesisResult, sample: int = 0):
     """The status of one synthesis at a glance: its image, its loss over the iterations
     (log scale) and the statistics error of each block of statistics.
@@ -526,6 +520,6 @@ def synthesis_status(result: SynthesisResult, sample: int = 0):
     axes[2].set_ylabel("‖Φ(synthesis) − Φ(exemplar)‖ / ‖Φ(exemplar)‖")
     axes[2].set_title("statistics error per block")
     axes[2].legend(fontsize=8)
-    figure.suptitle(f"{result.n_iterations[sample]} iterations, {_status_words(result, sample)}", fontsize=10)
+    figure.suptitle(f"{result.n_iterations[sample]} iterations, {result.status(sample)['words']}", fontsize=10)
     figure.tight_layout()
     return figure
