@@ -43,6 +43,8 @@ def survey(tmp_path_factory):
     out = tmp_path_factory.mktemp("pages") / "survey"
     ladder = [("small", TINY), ("no_shifts", SynthesisConfig(max_iter=3, probe_every=2, model=ModelConfig(n_scales=3, shifts="none")))]
     survey_folder(out, ladder)
+    (out / "figures").mkdir()
+    (out / "figures" / "old-tradeoff.png").write_bytes(b"an earlier page's figure")
     report.write_index(out, title="t")
     return out
 
@@ -51,6 +53,8 @@ def test_page_links_only_files_that_exist_and_shows_the_grid_at_1_to_1(survey):
     page = (survey / "index.html").read_text()
     links = re.findall(r'(?:src|href)="([^"#]+)"', page)
     assert {"style.css", "results.jsonl", "figures/memorization.png", "figures/gravel-probe-history.png"} <= set(links)
+    assert {p.name for p in (survey / "figures").glob("*.png")} == {Path(link).name for link in links
+                                                                    if link.startswith("figures/")}
     for link in links:
         assert not link.startswith(("http:", "https:", "/")), link
         assert (survey / link).is_file(), link
