@@ -209,3 +209,20 @@ def test_survey_page_fits_a_real_browser(survey, tmp_path, width):
     image = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert image.shape[1] == width
     assert image.std() > 10 and (image < 100).mean() > 0.01  # text and images drawn, not a blank page
+
+
+def test_figures_say_how_a_capped_synthesis_stopped(tmp_path, monkeypatch):
+    import wavetex
+    from wavetex import memorization
+
+    result = wavetex.synthesize(EXEMPLAR, n_scales=3, max_iter=3, progress=False)
+    titles = []
+    saved = figures.save_figure
+    monkeypatch.setattr(figures, "save_figure",
+                        lambda figure, path, **options: titles.append(figure._suptitle.get_text()) or saved(
+                            figure, path, **options))
+    probed = memorization.probe(result.images[0], EXEMPLAR)
+    report.probe_figure(probed, result.images[0], EXEMPLAR, tmp_path / "probe.png", fidelity=report.fidelity(result))
+    titles.append(report.synthesis_status(result)._suptitle.get_text())
+    for title in titles:
+        assert "stopped at --max-iter 3" in title and "converged" not in title
