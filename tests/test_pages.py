@@ -43,14 +43,18 @@ def survey(tmp_path_factory):
     out = tmp_path_factory.mktemp("pages") / "survey"
     ladder = [("small", TINY), ("no_shifts", SynthesisConfig(max_iter=3, probe_every=2, model=ModelConfig(n_scales=3, shifts="none")))]
     survey_folder(out, ladder)
+    (out / "figures").mkdir()
+    (out / "figures" / "old-tradeoff.png").write_bytes(b"an earlier page's figure")
     report.write_index(out, title="t")
     return out
 
 
 def test_page_links_only_files_that_exist_and_shows_the_grid_at_1_to_1(survey):
     page = (survey / "index.html").read_text()
-    links = re.findall(r'(?:src|href)="([^"#]+)"', page)
+    links = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert {"style.css", "results.jsonl", "figures/memorization.png", "figures/gravel-probe-history.png"} <= set(links)
+    assert {p.name for p in (survey / "figures").glob("*.png")} == {Path(link).name for link in links
+                                                                    if link.startswith("figures/")}
     for link in links:
         assert not link.startswith(("http:", "https:", "/")), link
         assert (survey / link).is_file(), link
@@ -78,6 +82,9 @@ def test_no_page_figure_or_sidecar_says_converged_for_a_capped_run(survey):
         record = json.loads(record_file.read_text())
         assert record["fidelity"]["converged"] is False and record["fidelity"]["status"] == "max_iter"
         assert "converged" not in record["fidelity"]["status_words"]
+        assert record["convergence"]["status"] == "max_iter"
+        sidecar = json.loads((record_file.parent / "synthesis.json").read_text())
+        assert [s["status"] for s in sidecar["status"]] == ["max_iter"]
 
 
 def _old_record(key, stop_reason, max_iter=None, converged=True):
@@ -202,3 +209,20 @@ def test_survey_page_fits_a_real_browser(survey, tmp_path, width):
     image = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert image.shape[1] == width
     assert image.std() > 10 and (image < 100).mean() > 0.01  # text and images drawn, not a blank page
+
+
+def test_figures_say_how_a_capped_synthesis_stopped(tmp_path, monkeypatch):
+    import wavetex
+    from wavetex import memorization
+
+    result = wavetex.synthesize(EXEMPLAR, n_scales=3, max_iter=3, progress=False)
+    titles = []
+    saved = figures.save_figure
+    monkeypatch.setattr(figures, "save_figure",
+                        lambda figure, path, **options: titles.append(figure._suptitle.get_text()) or saved(
+                            figure, path, **options))
+    probed = memorization.probe(result.images[0], EXEMPLAR)
+    report.probe_figure(probed, result.images[0], EXEMPLAR, tmp_path / "probe.png", fidelity=report.fidelity(result))
+    titles.append(report.synthesis_status(result)._suptitle.get_text())
+    for title in titles:
+        assert "stopped at --max-iter 3" in title and "converged" not in title

@@ -251,11 +251,13 @@ def _colour(k: int) -> str:
 
 
 def _log_axis(axis) -> None:
-    """Log scale with plain numbers at the decades and unlabelled minor ticks."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """Log scale labelled in plain numbers at 1, 2 and 5 times each power of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     axis.axes.set_xscale("log") if axis.axis_name == "x" else axis.axes.set_yscale("log")
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_locator(LogLocator(subs=tuple(float(k) for k in range(1, 10))))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -403,7 +405,7 @@ def tradeoff_figure(rows: Sequence[dict[str, Any]], texture: str):
                            label=model if len(sizes) == 1 else f"{model}, {_size_words(size)}")
     ax.axhline(0, color="gray", linestyle="--", linewidth=1)
     ax.axhline(1, color="gray", linestyle="--", linewidth=1)
-    ax.set_xscale("log")
+    _log_axis(ax.xaxis)
     ax.set_xlabel("judge's statistics error (one model for all: compares across models)")
     ax.set_ylabel("memorization index")
     ax.set_title(f"{texture}: fidelity against memorization, a point per seed", fontsize=10)
@@ -468,12 +470,6 @@ def probe_history_figure(rows: Sequence[dict[str, Any]], texture: str):
     return figure
 
 
-def _status_words(result: SynthesisResult, sample: int) -> str:
-    """How the synthesis stopped, in words (:meth:`SynthesisResult.status`)."""
-    status = getattr(result, "status", None)
-    return status(sample)["words"] if callable(status) else result.stop_reasons[sample]
-
-
 def synthesis_status(result: SynthesisResult, sample: int = 0):
     """The status of one synthesis at a glance: its image, its loss over the iterations
     (log scale) and the statistics error of each block of statistics.
@@ -526,6 +522,6 @@ def synthesis_status(result: SynthesisResult, sample: int = 0):
     axes[2].set_ylabel("‖Φ(synthesis) − Φ(exemplar)‖ / ‖Φ(exemplar)‖")
     axes[2].set_title("statistics error per block")
     axes[2].legend(fontsize=8)
-    figure.suptitle(f"{result.n_iterations[sample]} iterations, {_status_words(result, sample)}", fontsize=10)
+    figure.suptitle(f"{result.n_iterations[sample]} iterations, {result.status(sample)['words']}", fontsize=10)
     figure.tight_layout()
     return figure

@@ -142,7 +142,8 @@ def _diversity(out_dir: Path, records: Sequence[dict[str, Any]]) -> str | None:
 
 
 def _figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """The study's figures from the records (written into ``DIR/figures/``)."""
+    """The study's figures from the records, written into ``DIR/figures/``, where any
+    other PNG (an earlier page's figure) is removed."""
     rows = study_rows(out_dir, records)
     folder = out_dir / "figures"
     figures = []
@@ -166,6 +167,10 @@ def _figures(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[dict[str,
         if any(r["probe_history"] for r in rows if r["texture"] == texture):
             save(probe_history_figure(rows, texture), f"{stem}-probe-history.png",
                  f"{texture}: the memorization index over the iterations (colour: seed, style: model).")
+    written = {Path(f["src"]).name for f in figures}
+    for stale in folder.glob("*.png") if folder.is_dir() else ():  # of an earlier page: not this one's
+        if stale.name not in written:
+            stale.unlink()
     return figures
 
 

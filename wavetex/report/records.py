@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import io as wio
 from ..statistics import ModelConfig
-from .words import recent_decrease, record_status
+from ..synthesis import loss_decrease
+from .words import record_status
 
 __all__ = ["load_records", "source_texture", "exemplar_size", "study_rows", "JUDGE_FILE"]
 
@@ -43,7 +44,7 @@ def load_records(out_dir: str | Path) -> list[dict[str, Any]]:
         sidecar = out_dir / "jobs" / record["key"] / "synthesis.json"
         if "recent_decrease" not in metrics and "convergence" not in record and sidecar.is_file():
             history = wio.read_json(sidecar).get("loss_history") or [[]]
-            metrics["recent_decrease"] = recent_decrease(history[0])
+            metrics["recent_decrease"] = loss_decrease(history[0])
     return records
 
 

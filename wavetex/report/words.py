@@ -9,7 +9,7 @@ from ..memorization import VERDICT_WORDS
 from ..result import SynthesisResult
 
 __all__ = ["VERDICT_WORDS", "METRIC_LEGEND", "STATUS_LABELS", "fidelity", "fidelity_words", "derived_status",
-           "record_status", "result_status", "recent_decrease", "schedule_words", "number"]
+           "record_status", "schedule_words", "number"]
 
 #: What each number of a report means, for legends (HTML) and figure captions.
 METRIC_LEGEND: tuple[tuple[str, str], ...] = (
@@ -34,24 +34,6 @@ METRIC_LEGEND: tuple[tuple[str, str], ...] = (
 
 #: Iterations over which the relative loss decrease is reported beside a status.
 RECENT_WINDOW = 50
-
-
-def recent_decrease(loss_history: list[float], window: int = RECENT_WINDOW) -> float | None:
-    """Relative loss decrease over the last ``window`` iterations (None when the run was
-    shorter): ``(loss[-window-1] - loss[-1]) / loss[-window-1]``.
-
-    Examples
-    --------
-    >>> recent_decrease([4.0] + [2.0] * 50)
-    0.5
-    >>> recent_decrease([1.0, 0.5]) is None
-    True
-    """
-    if len(loss_history) <= window or not loss_history[-window - 1]:
-        return None
-    before = loss_history[-window - 1]
-    return float((before - loss_history[-1]) / before)
-
 
 _TOLERANCE_STOPS = ("gradient below tolerance", "step below tolerance", "loss change below tolerance")
 _RUN_LIMITS = ("iteration limit of the run", "evaluation limit of the run", "iteration cap")
@@ -85,8 +67,8 @@ def derived_status(
     stop_reason: str, *, schedule: str, max_iter: int | None, iterations: int, n_colours: int = 1,
     decrease: float | None = None,
 ) -> dict[str, Any]:
-    """An honest status from what a record keeps (for records written before syntheses
-    carried :meth:`SynthesisResult.status`): ``converged`` only for a stop by the plateau
+    """An honest status from what a record keeps, for records written before syntheses
+    carried :meth:`SynthesisResult.status` (whose rules it follows): ``converged`` only for a stop by the plateau
     test or an L-BFGS tolerance, never for a finished schedule or a cap.
 
     Examples
@@ -114,27 +96,6 @@ def derived_status(
     else:
         words += f"; loss fell {100 * decrease:.1f} % over the last {RECENT_WINDOW} iterations"
     return {"status": status, "words": words, "recent_decrease": decrease}
-
-
-def result_status(result: SynthesisResult, sample: int = 0) -> dict[str, Any]:
-    """:meth:`SynthesisResult.status` of one sample (derived from its record where the
-    result does not carry it).
-
-    Examples
-    --------
-    >>> import numpy as np, wavetex
-    >>> result = wavetex.synthesize(np.random.default_rng(0).random((32, 32)), n_scales=3, max_iter=2, progress=False)
-    >>> result_status(result)["status"]
-    'max_iter'
-    """
-    status = getattr(result, "status", None)
-    if callable(status):
-        return status(sample)
-    return derived_status(
-        "interrupted" if result.interrupted else result.stop_reasons[sample], schedule=result.config.schedule,
-        max_iter=result.config.max_iter, iterations=result.n_iterations[sample],
-        n_colours=3 if result.images.ndim == 4 else 1, decrease=recent_decrease(result.loss_history[sample]),
-    )
 
 
 def record_status(record: dict[str, Any]) -> dict[str, Any]:
@@ -173,9 +134,9 @@ def fidelity(result: SynthesisResult, sample: int = 0) -> dict[str, Any]:
     >>> result = wavetex.synthesize(exemplar, n_scales=3, max_iter=2, progress=False)
     >>> record = fidelity(result)
     >>> record["converged"], record["iterations"], record["status_words"]
-    (False, 2, 'stopped at --max-iter 2; loss decrease over the last 50 iterations not recorded')
+    (False, 2, 'stopped at --max-iter 2; fewer than 50 iterations, no recent decrease')
     """
-    status = result_status(result, sample)
+    status = result.status(sample)
     return {
         "statistics_error": float(result.errors[sample]),
         "iterations": int(result.n_iterations[sample]),

@@ -16,7 +16,6 @@ import numpy as np
 from .. import io as wio
 from ..memorization import probe
 from ..report import VERDICT_WORDS, fidelity, probe_figure
-from ..report.words import recent_decrease
 from ..synthesis import synthesize
 from .plan import Job
 
@@ -62,9 +61,10 @@ def run_job(job: Job, exemplar: np.ndarray, folder: str | Path, *, device: str =
             "iterations": result.n_iterations[0],
             "evaluations": result.n_evaluations[0],
             "stop_reason": result.stop_reasons[0],
-            "recent_decrease": recent_decrease(result.loss_history[0]),
+            "recent_decrease": result.status(0)["recent_decrease"],
             "wall_time": result.wall_time,
         },
+        "convergence": result.status(0),
         "fidelity": faithful,
         "probe": report.to_dict(),
         "probe_history": result.probe_history,
