@@ -42,7 +42,16 @@ WAVETEX_BIN = Path(sys.executable).with_name("wavetex")
 
 
 def _descendants(pid):
-    return engine._descendants(pid)
+    """Processes below ``pid``, but multiprocessing's resource tracker, which the local
+    engine's pool (tests/test_survey_engine.py) starts and which lives as long as pytest."""
+    found = []
+    for child in engine._descendants(pid):
+        try:
+            if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            pass
+    return found
 
 
 def _wait_gone(pids, seconds=15.0):

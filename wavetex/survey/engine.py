@@ -351,12 +351,19 @@ def _run_in_pool(pending, pixels, tally: _Tally, *, workers, retries, runner) ->
         in_flight: dict[Any, Job] = {}
         try:
             while waiting or in_flight:
-                while waiting and len(in_flight) < limit:
+                broken = False
+                while waiting and len(in_flight) < limit and not broken:
                     job = waiting.popleft()
-                    in_flight[executor.submit(_execute_locally, runner, job, pixels[job.texture])] = job
+                    try:
+                        in_flight[executor.submit(_execute_locally, runner, job, pixels[job.texture])] = job
+                    except BrokenProcessPool:  # a worker died since the last wait: this job never started
+                        waiting.appendleft(job)
+                        broken = True
+                if broken and not in_flight:
+                    limit = 1
+                    break
                 alone = len(in_flight) == 1
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                broken = False
                 for future in finished:
                     job = in_flight.pop(future)
                     try:
