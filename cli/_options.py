@@ -58,7 +58,9 @@ def model_options(command: Callable) -> Callable:
         ),
         click.option(
             "--masks/--no-masks", "masks", default=MODEL_DEFAULTS.masks, show_default=True,
-            help="Border masks on the exemplar's statistics (turn off for periodic exemplars).",
+            help="Border masks on the exemplar's statistics. With the periodic objective (the default) the target is "
+            "circular and the masks only change the standardisation fitted on the exemplar; with --objective paper "
+            "they mask both images' statistics (turn off for periodic exemplars).",
         ),
     ]
     for option in reversed(options):

@@ -77,6 +77,9 @@ def inpaint(
     Examples:
       wavetex inpaint wall.jpg --mask blemish.png -o wall_fixed.png
       wavetex inpaint gravel --mask hole.png --n-scales 4 --seed 2
+    \b
+    A mask with a 64×64 hole in a 256×256 image (white: fill):
+      python -c "import numpy, PIL.Image; m = numpy.zeros((256, 256), 'uint8'); m[96:160, 96:160] = 255; PIL.Image.fromarray(m).save('hole.png')"
     """
     source = resolve_source(input)
     texture = resolve_source(exemplar) if exemplar is not None else None

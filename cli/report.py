@@ -31,8 +31,9 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, overwrite:
     """Synthesise each TEXTURE (files or bundled names), probe every sample for copying,
     measure the diversity between samples, and write DIR/index.html with one row per
     texture (thumbnails, scores, the verdict in words). The page works offline.
-    The syntheses run as a plan on the survey engine (a local Ray instance, one job
-    per sample): they land in DIR/jobs/ and DIR/results.jsonl, and a rerun reuses them.
+    The syntheses run as a plan on the survey engine, one job per sample (in local
+    processes; on a local Ray instance when Ray is installed): they land in DIR/jobs/
+    and DIR/results.jsonl, and a rerun reuses them.
 
     \b
     Example:
@@ -59,5 +60,5 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, overwrite:
                                    jobs=[done[job.key] for job in plan.jobs if job.texture == source.text])
             for source, image in zip(sources, images)
         ]
-        index = wreport.write_index(contents, out_dir, overwrite=overwrite)
+        index = wreport.write_index(out_dir, title="wavetex memorization report")
     click.echo(f"Wrote {index} ({len(contents)} textures).")

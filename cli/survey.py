@@ -1,4 +1,4 @@
-"""``wavetex survey``: run a plan of syntheses on Ray, resumable, with an HTML summary."""
+"""``wavetex survey``: run a plan of syntheses (locally or on Ray), resumable, with an HTML summary."""
 
 from __future__ import annotations
 
@@ -15,27 +15,31 @@ from ._options import show_progress
 from ._errors import library_errors
 
 
-@click.command(short_help="Run a plan of syntheses on Ray, resumable, with an HTML summary.")
-@click.argument("plan_file", metavar="PLAN.toml", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.command(short_help="Run a plan of syntheses, resumable, with an HTML summary.")
+@click.argument("plan_file", metavar="[PLAN.toml]", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Survey folder: jobs/, results.jsonl, index.html (created if its parent exists).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Workers of the local Ray instance.  [default: the number of cores]")
+              help="Jobs run at once on this machine: local processes, or the CPUs of a local Ray instance "
+                   "when Ray is installed.  [default: the number of cores]")
 @click.option("--address", metavar="ADDR",
-              help="Run on this Ray cluster (HOST:PORT of the head, or auto) instead of a local instance.")
+              help="Run on this Ray cluster (HOST:PORT of the head, or auto) instead of this machine; needs Ray "
+                   "(pip install ray).")
 @click.option("--retries", type=click.IntRange(min=0), default=1, show_default=True, metavar="K",
               help="Reruns of a job that raised before it counts as failed.")
 @click.option("--dry-run", is_flag=True, help="List the jobs and which are done; run nothing.")
 @click.option("--report-only", "report_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Only rewrite DIR/index.html from DIR/results.jsonl.")
+              help="Only rewrite DIR/index.html from DIR/results.jsonl (no PLAN.toml, no -o).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress.")
 @library_errors()
 def survey(plan_file: Path | None, out_dir: Path | None, workers: int | None, address: str | None, retries: int,
            dry_run: bool, report_dir: Path | None, quiet: bool) -> None:
     """Run every job of PLAN.toml (texture × seed × size × schedule × model: a
-    synthesis and its memorization probe) as Ray tasks, and summarise them in
-    DIR/index.html. Finished jobs are kept: after a crash, Ctrl-C or a kill, the same
-    command runs only the missing ones. The exit status is 1 when a job failed.
+    synthesis and its memorization probe) and summarise them in DIR/index.html.
+    Jobs run in local processes, or as Ray tasks when Ray is installed (a local
+    instance, or the cluster at --address). Finished jobs are kept: after a crash,
+    Ctrl-C or a kill, the same command runs only the missing ones. The exit status
+    is 1 when a job failed. With --report-only DIR, no plan is read and nothing runs.
 
     \b
     Example plan:
@@ -52,7 +56,7 @@ def survey(plan_file: Path | None, out_dir: Path | None, workers: int | None, ad
       wavetex survey plan.toml -o survey/ --address HEAD_IP:6379
       wavetex survey --report-only survey/
     """
-    from wavetex.survey.index import write_index
+    from wavetex.report import write_index
 
     if report_dir is not None:
         if plan_file is not None or out_dir is not None:

@@ -33,8 +33,9 @@ def sweep(exemplar: str, out_dir: Path, gray: bool, overwrite: bool, quiet: bool
     the statistics error and the memorization index. --shifts and --delta-j, when given,
     pin that axis of the ladder (e.g. --shifts none sweeps only Δj); the other model
     options set the rest of the model (scales, orientations, phases). The syntheses
-    run as a plan on the survey engine (a local Ray instance, one job per model): they
-    land in DIR/jobs/ and DIR/results.jsonl, and a rerun reuses them.
+    run as a plan on the survey engine, one job per model (in local processes; on a
+    local Ray instance when Ray is installed): they land in DIR/jobs/ and
+    DIR/results.jsonl, and a rerun reuses them.
 
     \b
     Example:

@@ -46,3 +46,39 @@ def written_examples(name):
 def test_every_public_module_has_examples():
     public = [name for name in MODULES if not name.rpartition(".")[2].startswith("_")]
     assert {name for name in public if written_examples(name) == 0} == WITHOUT_EXAMPLES
+
+
+ROOT = README.parent
+
+
+def test_readme_is_a_front_page_under_200_lines():
+    assert len(README.read_text().splitlines()) < 200
+
+
+def test_readme_test_command_is_what_ci_runs():
+    fences = README.read_text().split("```bash\n")
+    commands = [block.split("```")[0].strip() for block in fences[1:]]
+    test_command = next(c for c in commands if c.endswith("pytest"))
+    assert test_command == 'python -m pip install torch==2.13.0 ".[test]" && OMP_NUM_THREADS=1 pytest'
+    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
+    assert "python -m pip install torch==2.13.0 . && wavetex synth gravel --size 128x128" in commands
+
+
+def test_every_readme_figure_exists_and_a_script_makes_it():
+    import re
+
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_figures", ROOT / "scripts" / "readme_figures.py")
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README.read_text())
+    assert len(images) >= 6
+    for image in images:
+        assert (ROOT / image).is_file(), image
+        name = Path(image).name
+        if image.startswith("docs/images/readme_"):
+            assert name.removeprefix("readme_").removesuffix(".png") in figures.FIGURES, image
+        else:  # the benchmark's figures
+            assert image.startswith("benchmarks/results/") and name.endswith("_exemplar_default_ps.png"), image
+            assert "_exemplar_{" in (ROOT / "benchmarks" / "bench_synthesis.py").read_text()  # its figure names

@@ -1,5 +1,4 @@
 import json
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -7,6 +6,7 @@ import pytest
 from skimage import data
 
 from wavetex import memorization, report
+from wavetex.report.figures import _wrapped_boxes
 from wavetex.statistics import ModelConfig
 from wavetex.survey.jobs import run_job
 from wavetex.survey.plan import build_plan
@@ -38,25 +38,6 @@ def test_probe_figure_is_written_atomically(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["probe.png"]
 
 
-def test_texture_report_and_index_reference_only_existing_files(tmp_path):
-    copied = memorization.shifted_copy(EXEMPLAR, seed=1)
-    contents = [
-        report.texture_report("gravel", EXEMPLAR, tmp_path, jobs=finished_jobs(tmp_path, EXEMPLAR, [("m", TINY)], [0, 1])),
-        report.texture_report("copied", copied, tmp_path, jobs=finished_jobs(tmp_path, copied, [("m", TINY)])),
-    ]
-    saved = json.loads((tmp_path / "gravel" / "report.json").read_text())
-    assert len(saved["samples"]) == 2 and saved["diversity"]["pairwise_matches"][0][0] == pytest.approx(1.0)
-    assert {"verdict", "copy_rate", "memorization_index"} <= set(saved["samples"][0]["probe"])
-    index = report.write_index(contents, tmp_path)
-    page = index.read_text()
-    links = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert len(links) >= 8
-    for link in links:
-        assert not link.startswith(("http:", "https:", "/")), link
-        assert (tmp_path / link).is_file(), link
-    assert "gravel" in page and "copied" in page
-
-
 def test_capacity_sweep_orders_rungs_by_size(tmp_path):
     ladder = report.CAPACITY_LADDER[:1] + report.CAPACITY_LADDER[3:4]
     configs = [(label, replace(TINY, model=replace(TINY.model, **options))) for label, options in ladder]
@@ -80,44 +61,11 @@ def test_verdict_words_say_what_the_probe_answers():
     assert "not" in legend["verdict"] and "good texture" in legend["verdict"]
 
 
-def _sample(verdict, converged, shape=(32, 32)):
-    probe = {"verdict": verdict, "verdict_reason": "r", "global_match": 0.1, "copy_rate": 0.0,
-             "memorization_index": -0.5, "excess_rate": 0.0, "coherence": 0.0,
-             "synthesis_shape": [*shape, 1], "exemplar_shape": [64, 64, 1]}
-    fidelity = {"statistics_error": 0.13, "iterations": 40, "stop_reason": "iteration cap", "converged": converged}
-    return {"seed": 0, "statistics_error": 0.13, "fidelity": fidelity, "probe": probe}
-
-
-def _content(name, *samples):
-    files = {"exemplar": "exemplar.png",
-             "samples": [{"synthesis": f"synthesis_{k}.png", "probe_figure": f"probe_{k}.png"} for k in range(len(samples))]}
-    return {"texture": name, "samples": list(samples), "diversity": None, "files": files}
-
-
-def test_index_never_shows_an_unconverged_synthesis_as_a_green_success(tmp_path):
-    page = report.write_index([_content("good", _sample("novel", True)), _content("broken", _sample("novel", False))],
-                              tmp_path).read_text()
-    rows = {name: row for row in page.split("<tr")[2:] for name in ("good", "broken") if f">{name}</a>" in row}
-    assert rows["good"].startswith(' class="novel converged"')
-    assert rows["broken"].startswith(' class="novel"') and "did not converge" in rows["broken"]
-    assert "NOT converged (iteration cap)" in rows["broken"] and "statistics error 0.1300" in rows["broken"]
-    assert "tr.novel.converged .verdict { color: #006d2c; }" in page  # green only for converged rows
-    for term, _ in report.METRIC_LEGEND:
-        assert f"<dt>{term}</dt>" in page
-
-
-def test_index_links_full_size_images_and_keeps_the_pixel_scale(tmp_path):
-    page = report.write_index([_content("tex", _sample("novel", True, shape=(32, 48)))], tmp_path).read_text()
-    sizes = dict(re.findall(r'<img src="tex/(\w+)\.png" width="(\d+)"', page))
-    assert sizes == {"exemplar": "160", "synthesis_0": "120"}  # 64 -> 160 px, so 48 -> 120 px
-    assert '<a href="tex/synthesis_0.png">full size</a>' in page and 'href="tex/probe_0.png"' in page
-
-
 def test_match_boxes_wrap_across_the_periodic_edges():
-    pieces = report._wrapped_boxes(60, 62, 8, 64, 64)
+    pieces = _wrapped_boxes(60, 62, 8, 64, 64)
     assert sorted(pieces) == [(0, 0, 4, 6), (0, 62, 4, 2), (60, 0, 4, 6), (60, 62, 4, 2)]
     assert sum(h * w for _, _, h, w in pieces) == 64
-    assert report._wrapped_boxes(10, 20, 8, 64, 64) == [(10, 20, 8, 8)]
+    assert _wrapped_boxes(10, 20, 8, 64, 64) == [(10, 20, 8, 8)]
 
 
 def test_pinned_ladder_fixes_the_given_axes():
@@ -131,11 +79,14 @@ def test_reports_record_fidelity_beside_the_verdict(tmp_path):
     content = report.texture_report("gravel", EXEMPLAR, tmp_path, jobs=finished_jobs(tmp_path, EXEMPLAR, [("m", TINY)]))
     sample = content["samples"][0]
     assert sample["fidelity"]["iterations"] == 3 and sample["fidelity"]["converged"] is False
+    assert sample["status"]["status"] == "max_iter" and sample["status"]["words"].startswith("stopped at --max-iter 3")
     assert sample["fidelity"]["statistics_error"] == sample["statistics_error"]
-    assert json.loads((tmp_path / "gravel" / "report.json").read_text())["samples"][0]["fidelity"] == sample["fidelity"]
+    saved = json.loads((tmp_path / "gravel" / "report.json").read_text())
+    assert saved["samples"][0]["fidelity"] == sample["fidelity"]
+    assert all((tmp_path / "gravel" / path).is_file() for path in saved["samples"][0]["files"].values())
 
 
-def test_a_synthesis_that_ran_its_whole_schedule_counts_as_converged(monkeypatch):
+def test_only_a_plateau_or_a_tolerance_counts_as_converged(monkeypatch):
     import dataclasses
 
     import wavetex
@@ -147,6 +98,33 @@ def test_a_synthesis_that_ran_its_whole_schedule_counts_as_converged(monkeypatch
     whole = wavetex.synthesize(exemplar, n_scales=3, progress=False)
     capped = wavetex.synthesize(exemplar, n_scales=3, max_iter=4, progress=False)
     budget = wavetex.synthesize(exemplar, n_scales=3, time_budget=1e-9, progress=False)
-    assert whole.config.max_iter is None and report.fidelity(whole)["converged"] is True
-    assert report.fidelity(capped)["converged"] is False
-    assert report.fidelity(budget)["converged"] is False
+    records = {name: report.fidelity(result) for name, result in
+               (("whole", whole), ("capped", capped), ("budget", budget))}
+    assert not any(record["converged"] for record in records.values())
+    assert records["whole"]["status"] == "completed_schedule"
+    assert records["whole"]["status_words"].startswith("completed the default schedule (8)")
+    assert records["capped"]["status_words"].startswith("stopped at --max-iter 4")
+    assert records["budget"]["status"] == "time_budget"
+    for record in records.values():
+        assert "converged" not in record["status_words"]
+    plateau = dataclasses.replace(short, max_iter=400, min_decrease=0.99, window=2)
+    monkeypatch.setitem(SCHEDULES, "default", plateau)
+    stopped = report.fidelity(wavetex.synthesize(exemplar, n_scales=3, progress=False))
+    assert stopped["converged"] and stopped["status"] == "converged" and stopped["iterations"] < 400
+
+
+def test_synthesis_status_shows_image_loss_and_block_errors(tmp_path):
+    import wavetex
+
+    result = wavetex.synthesize(EXEMPLAR, n_scales=3, max_iter=6, n_samples=2, progress=False)
+    figure = report.synthesis_status(result, sample=1)
+    image_ax, loss_ax, block_ax = figure.axes
+    assert image_ax.images[0].get_array().shape == result.images[1].shape
+    (line,) = loss_ax.get_lines()
+    assert loss_ax.get_yscale() == "log"
+    assert list(line.get_ydata()) == pytest.approx(result.loss_history[1])
+    bars = {tick.get_text(): bar.get_height() for tick, bar in zip(block_ax.get_xticklabels(), block_ax.patches)}
+    assert bars == pytest.approx(result.block_errors[1])
+    assert report.save_figure(figure, tmp_path / "status.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="sample must be an integer from 0 to 1"):
+        report.synthesis_status(result, sample=2)

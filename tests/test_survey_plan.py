@@ -1,6 +1,7 @@
 """Survey plans, the output folder and the command's checks: no Ray starts here."""
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -134,10 +135,10 @@ def test_missing_output_plan_or_folder(plan_dir):
     assert not (plan_dir / "out").exists()
 
 
-def test_missing_ray_names_the_extra_and_writes_nothing(plan_dir, monkeypatch):
+def test_missing_ray_with_an_address_names_install_commands_and_writes_nothing(plan_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
-    result = invoke("survey", plan_dir / "plan.toml", "-o", plan_dir / "out")
-    assert_error(result, 'pip install "wavetex[survey]"')
+    result = invoke("survey", plan_dir / "plan.toml", "-o", plan_dir / "out", "--address", "auto")
+    assert_error(result, "pip install ray", 'pip install ".[survey]"')
     assert not (plan_dir / "out").exists()
 
 
@@ -191,25 +192,44 @@ def test_published_plans_are_valid(name, n_jobs):
     assert len(plan.jobs) == n_jobs and all(job.config.size == (256, 256) for job in plan.jobs)
 
 
-def _record(key, model, converged, verdict="novel"):
-    return {
-        "key": key, "texture": "gravel", "model": model, "exemplar_sha256": "ab" * 32, "status": "done",
-        "config": {"schedule": "default", "size": [64, 64], "seed": 0},
-        "metrics": {"statistics_error": 0.25, "iterations": 40},
-        "probe": {"verdict": verdict, "memorization_index": 0.01, "copy_rate": 0.0},
-        "fidelity": {"converged": converged, "stop_reason": "iteration cap"},
-    }
+@pytest.mark.parametrize("name, n_jobs", [("memorization_study.toml", 243), ("memorization_study_colour.toml", 90)])
+def test_study_plans_are_valid_and_run_the_small_exemplars_first(name, n_jobs):
+    from pathlib import Path
+
+    plan = wplan.read_plan(Path(__file__).parents[1] / "docs" / name)
+    assert len(plan.jobs) == n_jobs
+    sizes = [job.config.size for job in plan.jobs]
+    assert sizes == sorted(sizes) and set(sizes) == {(64, 64), (128, 128), (256, 256)}
+    assert all(plan.pixels[job.texture].shape[:2] == job.config.size for job in plan.jobs)
+    assert {len({j.config.seed for j in plan.jobs if (j.texture, j.model) == (job.texture, job.model)})
+            for job in plan.jobs} == {3}
 
 
-def test_index_shows_fidelity_and_greens_only_converged_syntheses(tmp_path):
-    from wavetex.survey.index import write_index
+def test_exemplar_sizes_crop_or_downscale_each_texture(plan_dir):
+    from wavetex import textures
 
-    with SurveyFolder(tmp_path / "out") as folder:
-        folder.commit(_record("k1", "big", True), {})
-        folder.commit(_record("k2", "small", False), {})
-        folder.record_failure({"key": "k3"}, "RuntimeError: out of memory", attempts=2)
-    page = write_index(tmp_path / "out", title="t").read_text()
-    assert '<span class="novel converged">novel</span>, statistics error 0.2500 after 40 iterations, converged' in page
-    assert '<span class="novel">novel</span>' in page and "NOT converged (iteration cap)" in page
-    assert "RuntimeError: out of memory (2 attempts)" in page
-    assert (tmp_path / "out" / "figures" / "gravel-tradeoff.png").is_file()
+    full = textures.load("gravel")
+    crop = wplan.parse_plan({"textures": ["gravel"], "exemplar_sizes": [64, "128x96"]})
+    assert [job.texture for job in crop.jobs] == ["gravel@64x64", "gravel@128x96"]
+    assert np.array_equal(crop.pixels["gravel@64x64"], full[96:160, 96:160])  # the centre crop
+    assert crop.jobs[1].config.size == (96, 128)  # synthesised at the exemplar's size
+    record = crop.jobs[0].to_dict()
+    assert record["source_texture"] == "gravel"
+    assert record["exemplar_fit"] == {"texture": "gravel", "fit": "crop", "size": [64, 64]}
+    down = wplan.parse_plan({"textures": ["gravel"], "exemplar_sizes": [64], "exemplar_fit": "downscale"})
+    image = down.pixels["gravel@64x64-downscaled"]
+    assert image.shape == (64, 64) and abs(image.mean() - full.mean()) < 0.01
+    assert down.jobs[0].key != crop.jobs[0].key
+    whole = wplan.parse_plan({"textures": ["gravel"]})
+    assert "exemplar_fit" not in whole.jobs[0].to_dict() and whole.jobs[0].texture == "gravel"
+
+
+@pytest.mark.parametrize("plan, message", [
+    ({"exemplar_sizes": [512]}, "exemplar_sizes may only shrink an image, ask for at most 256x256"),
+    ({"exemplar_fit": "crop"}, "exemplar_fit needs exemplar_sizes"),
+    ({"exemplar_sizes": [64], "exemplar_fit": "zoom"}, "exemplar_fit must be one of 'crop', 'downscale'"),
+    ({"exemplar_sizes": [32]}, "64"),  # the probe's own size check
+])
+def test_bad_exemplar_sizes_fail_in_one_line(plan, message):
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        wplan.parse_plan({"textures": ["gravel"], **plan})

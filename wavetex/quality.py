@@ -48,7 +48,7 @@ def _channels_first(image: Any) -> torch.Tensor:
 
 def axis_energy_share(image: Any) -> float:
     """Share of the spectral energy of the image's periodic component that lies on the
-    frequency axes (|k_y| ≤ 1 or |k_x| ≤ 1, the mean excluded), all channels together.
+    frequency axes (``|k_y| ≤ 1`` or ``|k_x| ≤ 1``, the mean excluded), all channels together.
 
     Straight horizontal or vertical edges and bands put their energy there.
 

@@ -9,19 +9,19 @@ M·N times larger.
 
 Statistic counts of the paper's configurations (reproduced by ``n_stats``):
 
-======================================================  ========
-configuration                                           n_stats
-======================================================  ========
-gray, J=5, L=4, A=4, Δj=2, all shifts (paper default)     28,564
-gray, J=4, L=4, A=4, Δj=2                                  16,820
-gray, J=5, L=4, A=4, Δj=4                                  35,668
-gray, J=5, L=8, A=4, Δj=2                                 113,812
-gray, J=6, L=4, A=4, Δj=2                                  43,380
-gray, J=5, L=4, Δj=2, shifts only when j=j' and l=l'        3,796
-colour, J=5, L=4, A=4, Δj=4, same-colour shifts (default) 112,986
-colour, J=4, L=4, A=4, Δj=4, same-colour shifts            60,042
-colour, J=5, L=4, A=4, Δj=4, all shifts                   320,346
-======================================================  ========
+=========================================================== ========
+configuration                                               n_stats
+=========================================================== ========
+gray, J=5, L=4, A=4, Δj=2, all shifts (paper default)         28,564
+gray, J=4, L=4, A=4, Δj=2                                     16,820
+gray, J=5, L=4, A=4, Δj=4                                     35,668
+gray, J=5, L=8, A=4, Δj=2                                    113,812
+gray, J=6, L=4, A=4, Δj=2                                     43,380
+gray, J=5, L=4, Δj=2, shifts only when j=j' and l=l'           3,796
+colour, J=5, L=4, A=4, Δj=4, same-colour shifts (default)    112,986
+colour, J=4, L=4, A=4, Δj=4, same-colour shifts               60,042
+colour, J=5, L=4, A=4, Δj=4, all shifts                      320,346
+=========================================================== ========
 """
 
 from __future__ import annotations

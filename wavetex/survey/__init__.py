@@ -1,11 +1,11 @@
 """Memorization surveys: many syntheses of many textures, models, seeds and sizes,
-run as Ray tasks, resumable, summarised in one HTML page.
+run as Ray tasks, resumable, summarised in one HTML page
+(:func:`wavetex.report.write_index`).
 
 - :mod:`~wavetex.survey.plan`: TOML plans -> checked jobs with content keys
 - :mod:`~wavetex.survey.jobs`: one job (synthesis, probe, files)
 - :mod:`~wavetex.survey.store`: the output folder (job folders, results.jsonl)
 - :mod:`~wavetex.survey.engine`: running jobs on Ray (imported lazily)
-- :mod:`~wavetex.survey.index`: index.html and figures from results.jsonl
 
 Importing this package does not import Ray.
 

@@ -32,13 +32,21 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["Exemplar", "Job", "Plan", "build_plan", "parse_plan", "read_plan", "parse_size"]
+__all__ = ["Exemplar", "Job", "Plan", "build_plan", "fit_exemplar", "parse_plan", "read_plan", "parse_size"]
+
+#: How a plan's ``exemplar_sizes`` shrinks an image: the centre crop, or the whole image
+#: downscaled (anti-aliased).
+EXEMPLAR_FITS = ("crop", "downscale")
 
 #: Keys a plan may hold, with what each means (the error for an unknown key lists them).
 PLAN_KEYS = {
     "textures": "bundled texture names or image paths (required)",
     "seeds": "list of seeds (default [0])",
     "sizes": 'output sizes as "WxH" or N (default: each exemplar\'s size)',
+    "exemplar_sizes": 'make each texture\'s exemplar this size first, as "WxH" or N; one exemplar per size '
+                      "(default: the image as it is)",
+    "exemplar_fit": f"how an exemplar is made smaller for exemplar_sizes: {' or '.join(map(repr, EXEMPLAR_FITS))} "
+                    '(default "crop")',
     "schedules": f"list of {', '.join(SCHEDULES)} (default [\"default\"])",
     "models": "tables [models.NAME] of model options (default: one model \"paper\")",
     "max_iter": "cap on L-BFGS iterations (optional)",
@@ -77,12 +85,22 @@ class Job:
     config: SynthesisConfig
     gray: bool
     exemplar_sha256: str
+    #: The texture as the plan names it and how its exemplar was made (``exemplar_sizes``):
+    #: ``{"texture": "gravel", "fit": "crop", "size": [64, 64]}``; None for the image as it is.
+    exemplar_fit: Mapping[str, Any] | None = None
+
+    @property
+    def source_texture(self) -> str:
+        """The texture as the plan names it (``texture`` adds the exemplar's size when the
+        plan shrinks it)."""
+        return self.exemplar_fit["texture"] if self.exemplar_fit else self.texture
 
     def to_dict(self) -> dict[str, Any]:
         """The job as plain data (what the key hashes, plus the names)."""
         return {
-            "key": self.key, "texture": self.texture, "model": self.model, "gray": self.gray,
-            "exemplar_sha256": self.exemplar_sha256, "config": self.config.to_dict(),
+            "key": self.key, "texture": self.texture, "source_texture": self.source_texture, "model": self.model,
+            "gray": self.gray, "exemplar_sha256": self.exemplar_sha256, "config": self.config.to_dict(),
+            **({"exemplar_fit": dict(self.exemplar_fit)} if self.exemplar_fit else {}),
         }
 
     def describe(self) -> str:
@@ -179,17 +197,58 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
         raise TypeError(f"title must be a string, got {title!r}")
     models = _models(data.get("models", {"paper": {}}))
 
+    exemplar_sizes = [parse_size(s) for s in _list(data, "exemplar_sizes", (str, int), default=[])]
+    fit = _choice(data, "exemplar_fit", EXEMPLAR_FITS, "crop")
+    if "exemplar_fit" in data and not exemplar_sizes:
+        raise ValueError('exemplar_fit needs exemplar_sizes; add e.g. exemplar_sizes = [64, 128], or drop exemplar_fit')
+
     base_dir = Path(base_dir)
-    images = {}
+    read = {}
     for name in names:
         path = textures.resolve_source(name, base_dir=base_dir, base_dir_name="the plan's folder").path
-        images[name] = (path, wio.read_image(path, mode="gray" if gray else "auto"))
+        read[name] = (path, wio.read_image(path, mode="gray" if gray else "auto"))
+    images, fits = ({}, {}) if exemplar_sizes else (read, {})
+    for height, width in exemplar_sizes:  # smallest exemplars first when listed so: the cheap jobs run first
+        for name, (path, image) in read.items():
+            label = f"{name}@{width}x{height}" + ("" if fit == "crop" else "-downscaled")
+            images[label] = (path, fit_exemplar(image, (height, width), fit=fit, name=name))
+            fits[label] = {"texture": name, "fit": fit, "size": [height, width]}
     configs = [
         (model_name, _config(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
                              objective=objective, probe_every=probe_every, model=model))
         for size in sizes for model_name, model in models for schedule in schedules
     ]
-    return build_plan(images, configs, seeds=seeds, gray=gray, title=title)
+    return build_plan(images, configs, seeds=seeds, gray=gray, title=title, exemplar_fits=fits)
+
+
+def fit_exemplar(image: np.ndarray, size: tuple[int, int], *, fit: str = "crop", name: str = "image") -> np.ndarray:
+    """``image`` made ``size`` (height, width): its centre crop, or the whole image
+    downscaled with anti-aliasing.
+
+    Examples
+    --------
+    >>> image = np.arange(16.0).reshape(4, 4) / 15
+    >>> fit_exemplar(image, (2, 2)) * 15
+    array([[ 5.,  6.],
+           [ 9., 10.]])
+    >>> fit_exemplar(image, (2, 2), fit="downscale").shape
+    (2, 2)
+    """
+    if fit not in EXEMPLAR_FITS:
+        raise ValueError(f"exemplar_fit must be one of {', '.join(map(repr, EXEMPLAR_FITS))}, got {fit!r}")
+    height, width = size
+    if height > image.shape[0] or width > image.shape[1]:
+        raise ValueError(
+            f"{name}: cannot make a {image.shape[1]}x{image.shape[0]} image {width}x{height}; exemplar_sizes may "
+            f"only shrink an image, ask for at most {image.shape[1]}x{image.shape[0]}"
+        )
+    if fit == "crop":
+        top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
+        return np.ascontiguousarray(image[top:top + height, left:left + width])
+    from skimage.transform import resize
+
+    shape = (height, width) + image.shape[2:]
+    return np.clip(resize(image, shape, order=1, anti_aliasing=True, preserve_range=True), 0, 1).astype(image.dtype)
 
 
 def build_plan(
@@ -199,6 +258,7 @@ def build_plan(
     seeds: Sequence[int],
     gray: bool = False,
     title: str = Plan.title,
+    exemplar_fits: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Plan:
     """Jobs for every texture × configuration × seed, in that order, after checking them.
 
@@ -206,6 +266,8 @@ def build_plan(
     :func:`wavetex.io.read_image`); ``configs`` pairs a model's name with a
     :class:`~wavetex.SynthesisConfig` whose ``n_samples`` and ``seed`` are replaced by
     each job's (one sample, one seed). A ``size`` of None is the exemplar's size.
+    ``exemplar_fits`` tells, per texture name, how its exemplar was made from the
+    texture the plan names (see :attr:`Job.exemplar_fit`).
 
     Examples
     --------
@@ -230,7 +292,8 @@ def build_plan(
             for seed in seeds:
                 config = replace(template, size=size, n_samples=1, seed=seed)
                 key = job_key(exemplar, config, gray=gray, model=model_name)
-                jobs.append(Job(key, exemplar.name, model_name, config, gray, exemplar.sha256))
+                jobs.append(Job(key, exemplar.name, model_name, config, gray, exemplar.sha256,
+                                (exemplar_fits or {}).get(name)))
     probe_every = next((c.probe_every for _, c in configs if c.probe_every is not None), None)
     return Plan(tuple(exemplars), tuple(jobs), pixels, probe_every, title)
 
@@ -259,6 +322,7 @@ def _list(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], def
 
 PLAN_EXAMPLES = {
     "textures": '["gravel", "photos/bark.png"]', "seeds": "[0, 1]", "sizes": '["256x256"]',
+    "exemplar_sizes": "[64, 128]",
     "schedules": '["default"]',
 }
 

@@ -17,6 +17,7 @@ holds the folder's lock writes, so a line is never duplicated.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -40,8 +41,13 @@ def exemplar_file(sha256: str) -> str:
 
 
 def read_results(out_dir: str | Path) -> list[dict[str, Any]]:
-    """The records of ``DIR/results.jsonl``, first line per key kept (a torn last line,
-    which only a crash of the machine leaves, is skipped).
+    """The records of ``DIR/results.jsonl``, first line per key kept.
+
+    A line that is not JSON is a line torn by a crash of the machine, and is skipped
+    (its job's folder, complete or not, decides whether it runs again). Anything else
+    that is not a wavetex job record — bytes that are not UTF-8, JSON that is not an
+    object with a string ``"key"`` — means the file was written by something else:
+    a ValueError names the line and the fix, and nothing is written.
 
     Examples
     --------
@@ -49,19 +55,33 @@ def read_results(out_dir: str | Path) -> list[dict[str, Any]]:
     >>> read_results(tempfile.mkdtemp())
     []
     """
-    path = Path(out_dir) / "results.jsonl"
+    return _read_records(Path(out_dir) / "results.jsonl", unique=True)
+
+
+def _read_records(path: Path, *, unique: bool) -> list[dict[str, Any]]:
     records, seen = [], set()
     if not path.exists():
         return records
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(_foreign(path, number, "holds bytes that are not UTF-8")) from None
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict) and record.get("key") not in seen:
-            seen.add(record.get("key"))
+            continue  # torn by a crash
+        if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+            raise ValueError(_foreign(path, number, "is not a wavetex job record (a JSON object with a \"key\")"))
+        if not unique or record["key"] not in seen:
+            seen.add(record["key"])
             records.append(record)
     return records
+
+
+def _foreign(path: Path, number: int, problem: str) -> str:
+    return (f"line {number} of {str(path)!r} {problem}: the file was not written by wavetex survey; "
+            "remove that line (finished jobs are read again from the jobs/ folder beside it) or choose another -o")
 
 
 class SurveyFolder:
@@ -94,8 +114,18 @@ class SurveyFolder:
         append the lines a killed driver did not write."""
         if not self.path.parent.is_dir():
             raise FileNotFoundError(f"the folder {str(self.path.parent)!r} does not exist; create it first")
-        self.jobs.mkdir(parents=True, exist_ok=True)
-        self._lock = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        read_results(self.path)  # a results.jsonl written by something else is refused before anything is written
+        try:
+            self.jobs.mkdir(parents=True, exist_ok=True)
+            self._lock = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            where = self.path if self.path.is_dir() else self.path.parent
+            raise PermissionError(
+                f"cannot write in {str(where)!r} ({os.strerror(error.errno).lower()}); "
+                "choose an output folder (-o) where you can write, or change the folder's permissions"
+            ) from None
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -161,15 +191,7 @@ class SurveyFolder:
 
     def failures_since_done(self) -> list[dict[str, Any]]:
         """The last failure of every job that has not finished since."""
-        if not self.failures.exists():
-            return []
-        last: dict[str, dict[str, Any]] = {}
-        for line in self.failures.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            last[entry["key"]] = entry
+        last = {entry["key"]: entry for entry in _read_records(self.failures, unique=False)}
         return [entry for key, entry in last.items() if not self.is_done(key)]
 
     @staticmethod
