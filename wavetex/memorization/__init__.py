@@ -58,6 +58,7 @@ from ._controls import (
     shifted_copy,
 )
 from ._diversity import DiversityReport, diversity
+from ._fidelity import FidelityMap, default_fidelity_window, local_fidelity
 from ._fill import FillReport, default_fill_crop_size, probe_fill
 from ._ncc import GlobalMatch, global_match, normalized_cross_correlation
 from ._probe import MemorizationReport, probe
@@ -67,6 +68,7 @@ __all__ = [
     "VERDICT_WORDS",
     "Calibration",
     "DiversityReport",
+    "FidelityMap",
     "FillReport",
     "GlobalMatch",
     "MemorizationReport",
@@ -75,9 +77,11 @@ __all__ = [
     "clear_calibration_cache",
     "crop_collage",
     "default_crop_size",
+    "default_fidelity_window",
     "default_fill_crop_size",
     "diversity",
     "global_match",
+    "local_fidelity",
     "matched_noise",
     "noisy_shifted_copy",
     "normalized_cross_correlation",
