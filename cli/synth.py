@@ -77,7 +77,9 @@ def synth(
     with sigterm_as_ctrl_c():
         result = synthesize(exemplar, config=config, progress=show_progress(quiet))
 
-    extra = {"input": source.record(), "gray": gray}
+    extra = {"input": source.record(), "gray": gray, "stationarity": result.extra["stationarity"]}
+    if not extra["stationarity"]["stationary"]:
+        click.echo(f"warning: {extra['stationarity']['message']}.", err=True)
     if probe:
         extra["probe"] = [wavetex.probe(image, exemplar).to_dict() for image in result.images]
     result = dataclasses.replace(result, extra=extra)

@@ -102,6 +102,12 @@ def test_blocks_shuffled_across_the_brick_lattice_are_flagged():
     assert not local_fidelity(shuffled(bricks(1), 32), exemplar).flagged
 
 
+def test_a_flat_exemplar_has_a_positive_threshold():
+    flat = np.full((64, 64), 0.5)
+    assert local_fidelity(flat, flat).defect_fraction == 0.0
+    assert local_fidelity(noise(1)[:64, :64], flat).flagged
+
+
 def test_colour_images_are_judged_on_their_luminance():
     exemplar, other = bricks(0), bricks(1)
     colour = local_fidelity(np.repeat(other[..., None], 3, axis=-1), np.repeat(exemplar[..., None], 3, axis=-1))

@@ -38,6 +38,7 @@ from .objective import LOSS_WEIGHT, Constraint, Objective, Target, statistics_er
 from .provenance import versions
 from .representation import periodic_component
 from .result import SynthesisResult
+from .stationarity import check_stationarity
 from .statistics import ModelConfig, TextureStatistics
 
 __all__ = [
@@ -161,7 +162,10 @@ def synthesize(
     Returns
     -------
     SynthesisResult
-        ``extra["coarse"]`` records the coarse stage when there was one.
+        ``extra["coarse"]`` records the coarse stage when there was one;
+        ``extra["stationarity"]`` whether the exemplar is one texture
+        (:func:`wavetex.stationarity.check_stationarity`, a plain dict; exemplars
+        under 128 pixels a side are not checked).
 
     Raises
     ------
@@ -211,13 +215,20 @@ def synthesize(
         reference=channels_last(reference), exemplar=channels_last(exemplar), progress=progress, callback=callback,
     )
     if coarse is None:
-        return result
+        return _with_stationarity(result, exemplar)
     record = {"size": list(coarse.config.size), "n_scales": coarse.config.model.n_scales,
               "iterations": coarse.n_iterations, "evaluations": coarse.n_evaluations, "wall_time": coarse.wall_time}
     changes: dict[str, Any] = dict(wall_time=result.wall_time + coarse.wall_time, extra={**result.extra, "coarse": record})
     if coarse.interrupted:
         changes.update(interrupted=True, stop_reasons=["interrupted"] * result.n_samples)
-    return replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
+    result = replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
+    return _with_stationarity(result, exemplar)
+
+
+def _with_stationarity(result: SynthesisResult, exemplar: torch.Tensor) -> SynthesisResult:
+    """Record in ``extra["stationarity"]`` whether the exemplar (C, H, W) is one texture."""
+    report = check_stationarity(channels_last(exemplar))
+    return replace(result, extra={**result.extra, "stationarity": report.to_dict()})
 
 
 def _target_of(stats: TextureStatistics, reference: torch.Tensor, objective: str) -> Target:

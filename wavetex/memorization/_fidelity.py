@@ -49,6 +49,9 @@ SMOOTHING = 1.5
 MIN_WINDOWS = 16
 #: A synthesis is flagged when at least this fraction of it is defective.
 FLAG_FRACTION = 0.05
+#: Thresholds are at least this distance (an exemplar whose windows are all alike, a
+#: flat one for instance, would otherwise have a threshold of 0).
+MIN_THRESHOLD = 0.02
 #: The smallest window.
 MIN_WINDOW = 16
 
@@ -85,7 +88,7 @@ class FidelityMap:
     thresholds : tuple of float
         Distance beyond which a window has no counterpart, per descriptor (4 x 4
         layout, whole window): ``MARGIN`` times the ``QUANTILE`` of the exemplar's
-        own smoothed leave-out distances.
+        own smoothed leave-out distances, at least ``MIN_THRESHOLD`` (0.02).
     quantile, margin, smoothing : float
         The calibration used (see the module constants).
     min_windows : int
@@ -226,7 +229,7 @@ def _exemplar_model(exemplar_gray: np.ndarray, window: int) -> tuple[np.ndarray,
             exclude=(null_positions, reference_positions, window),
         )
         references.append(level_references)
-        thresholds.append(MARGIN * float(np.quantile(_smooth(null, null_shape), QUANTILE)))
+        thresholds.append(max(MIN_THRESHOLD, MARGIN * float(np.quantile(_smooth(null, null_shape), QUANTILE))))
     model = (*references, np.asarray(thresholds))
     with _cache_lock:
         _cache[key] = model
