@@ -23,7 +23,7 @@ import torch
 
 from wavetex.errors import ArgumentMessage, SynthesisError, python_spelling
 
-from ._common import SizeType
+from ._options import SizeType
 
 #: Errors that carry a message meant for the user.
 LIBRARY_ERRORS = (ValueError, TypeError, OSError, SynthesisError)
@@ -43,7 +43,9 @@ def _spelling(command: click.Command | None) -> Callable[..., str]:
         if isinstance(parameter, click.Argument):
             return parameter.human_readable_name if not value else str(value[0])
         flag = max(parameter.opts, key=len)
-        if not value:
+        if isinstance(parameter, click.Option) and parameter.is_flag and parameter.secondary_opts and value:
+            return flag if value[0] else max(parameter.secondary_opts, key=len)
+        if not value or (isinstance(parameter, click.Option) and parameter.is_flag):
             return flag
         shown = value[0]
         if isinstance(parameter.type, SizeType) and isinstance(shown, tuple):

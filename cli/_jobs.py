@@ -11,7 +11,7 @@ import click
 
 from wavetex.survey import Plan, read_results
 
-from ._common import show_progress
+from ._options import show_progress
 
 
 def run_plan(plan: Plan, out_dir: Path, *, quiet: bool) -> dict[str, tuple[dict[str, Any], Path]]:

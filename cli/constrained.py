@@ -7,7 +7,6 @@ fill probe), print a summary. Same conventions as ``wavetex synth``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,22 +15,14 @@ import click
 
 import wavetex
 from wavetex import SynthesisResult
+from wavetex.files import resolve_path
 from wavetex.masks import ANCHORS, read_mask
+from wavetex.textures import Source, resolve_source
 
-from ._common import (
-    DEFAULTS,
-    SIZE,
-    Source,
-    check_image_suffix,
-    check_outputs,
-    read,
-    resolve_source,
-    show_progress,
-    synthesis_config,
-    synthesis_options_except,
-)
 from ._errors import library_errors
-from .synth import BIT_DEPTH, INTERRUPTED_EXIT_CODE, sigterm_as_ctrl_c, summary
+from ._finish import bit_depth_option, fill_probe_lines, run_and_finish
+from ._options import SIZE, force_option, n_samples_option, synthesis_config, synthesis_options_except
+from ._paths import read
 
 
 def _shared_options(command: Callable) -> Callable:
@@ -42,13 +33,11 @@ def _shared_options(command: Callable) -> Callable:
             help="Output image; with several samples, sample k goes to <stem>_<k><suffix>. A sidecar "
             "<stem>.json and the raw floats <stem>.npy go next to it.  [default: <input stem>_<command>.png]",
         ),
-        click.option("--n-samples", type=int, default=DEFAULTS.n_samples, show_default=True, metavar="K",
-                     help="Number of independent results."),
+        n_samples_option(help="Number of independent results."),
         click.option("--gray", is_flag=True, help="Work in gray (mean of R, G and B) even for a colour input."),
         synthesis_options_except("size", "objective"),
-        click.option("--bit-depth", type=click.Choice(["8", "16"]), default=str(BIT_DEPTH), show_default=True,
-                     help="Bits per sample of the output image (16: PNG or TIFF only)."),
-        click.option("--force", is_flag=True, help="Replace existing output files (never an input)."),
+        bit_depth_option,
+        force_option("Replace existing output files (never an input)."),
         click.option("-q", "--quiet", is_flag=True,
                      help="No progress bar and no summary (the bar is drawn only on a terminal)."),
     ]
@@ -58,36 +47,11 @@ def _shared_options(command: Callable) -> Callable:
 
 
 def _run(
-    task: str,
-    source: Source,
-    inputs: list[Path],
-    output: Path | None,
-    bit_depth: str,
-    force: bool,
-    quiet: bool,
-    options: dict[str, Any],
-    call: Callable[..., SynthesisResult],
-    record: dict[str, Any],
+    task: str, source: Source, inputs: list[Path], output: Path | None, bit_depth: str, overwrite: bool,
+    quiet: bool, options: dict[str, Any], call: Callable[..., SynthesisResult], record: dict[str, Any],
 ) -> None:
-    """Check the outputs, run ``call(config=..., progress=...)``, save, report."""
-    config = synthesis_config(options)
-    output = output if output is not None else Path(f"{source.stem}_{task}.png")
-    check_image_suffix(output, int(bit_depth))
-    check_outputs(SynthesisResult.output_paths(output, config.n_samples), inputs, force=force)
-    with sigterm_as_ctrl_c():
-        result = call(config=config, progress=show_progress(quiet))
-    result = dataclasses.replace(result, extra={"input": source.record(), **record, **result.extra})
-    written = result.save(output, overwrite=force, bit_depth=int(bit_depth))
-    if not quiet:
-        click.echo(summary(result, source.text, written).replace("Synthesised", f"{task.capitalize()}: made", 1))
-        for k, report in enumerate(result.extra["fill_probe"]):
-            prefix = f"sample {k}: " if result.n_samples > 1 else ""
-            click.echo(f"Fill probe {prefix}{report['verdict']}: {report['verdict_reason']}.")
-    if result.interrupted:
-        click.echo(
-            "Interrupted: saved the best images so far (the sidecar records \"interrupted\": true).", err=True
-        )
-        click.get_current_context().exit(INTERRUPTED_EXIT_CODE)
+    run_and_finish(task, source, synthesis_config(options), call, inputs=inputs, output=output, bit_depth=bit_depth,
+                   overwrite=overwrite, quiet=quiet, record=record, lines=fill_probe_lines)
 
 
 @click.command(short_help="Fill the white pixels of a mask with the image's texture.")
@@ -101,7 +65,7 @@ def _run(
 @library_errors()
 def inpaint(
     input: str, mask_path: Path, exemplar: str | None, output: Path | None, gray: bool, bit_depth: str,
-    force: bool, quiet: bool, **options: Any,
+    overwrite: bool, quiet: bool, **options: Any,
 ) -> None:
     """Fill the white pixels of MASK in IMAGE with IMAGE's texture; the others stay as they are.
 
@@ -120,10 +84,10 @@ def inpaint(
     mask = read_mask(mask_path)
     texture_image = read(texture, gray=gray or image.ndim == 2) if texture is not None else None
     inputs = [source.path, mask_path] + ([texture.path] if texture is not None else [])
-    record = {"gray": gray, "mask": str(mask_path.resolve())}
+    record = {"gray": gray, "mask": str(resolve_path(mask_path))}
     if texture is not None:
         record["exemplar"] = texture.record()
-    _run("inpaint", source, inputs, output, bit_depth, force, quiet, options,
+    _run("inpaint", source, inputs, output, bit_depth, overwrite, quiet, options,
          lambda **kw: wavetex.inpaint(image, mask, exemplar=texture_image, **kw), record)
 
 
@@ -137,7 +101,7 @@ def inpaint(
 @library_errors()
 def extend(
     input: str, size: tuple[int, int], anchor: str, output: Path | None, gray: bool, bit_depth: str,
-    force: bool, quiet: bool, **options: Any,
+    overwrite: bool, quiet: bool, **options: Any,
 ) -> None:
     """Place IMAGE in a larger canvas and synthesise the rest from its texture.
 
@@ -151,7 +115,7 @@ def extend(
     """
     source = resolve_source(input)
     image = read(source, gray=gray)
-    _run("extend", source, [source.path], output, bit_depth, force, quiet, options,
+    _run("extend", source, [source.path], output, bit_depth, overwrite, quiet, options,
          lambda **kw: wavetex.extend(image, size, anchor=anchor, **kw), {"gray": gray, "anchor": anchor})
 
 
@@ -162,7 +126,7 @@ def extend(
 @_shared_options
 @library_errors()
 def tile(
-    input: str, band: int, output: Path | None, gray: bool, bit_depth: str, force: bool, quiet: bool,
+    input: str, band: int, output: Path | None, gray: bool, bit_depth: str, overwrite: bool, quiet: bool,
     **options: Any,
 ) -> None:
     """Make IMAGE tileable: re-synthesise a band along its borders, keep the interior.
@@ -174,5 +138,5 @@ def tile(
     """
     source = resolve_source(input)
     image = read(source, gray=gray)
-    _run("tile", source, [source.path], output, bit_depth, force, quiet, options,
+    _run("tile", source, [source.path], output, bit_depth, overwrite, quiet, options,
          lambda **kw: wavetex.make_tileable(image, band, **kw), {"gray": gray})

@@ -36,4 +36,5 @@ cli.add_command(tile)
 
 
 def main() -> None:
+    """Run the commands (the console script is :func:`wavetex_cli._entry.main`)."""
     cli()

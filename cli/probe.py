@@ -9,11 +9,14 @@ import click
 
 import wavetex
 from wavetex import io as wio
-from wavetex.report import probe_figure
 from wavetex.provenance import versions
+from wavetex.report import probe_figure
+from wavetex.textures import resolve_source
 
-from ._common import check_folder, check_outputs, new_folder, probe_line, read, resolve_source
 from ._errors import library_errors
+from ._finish import probe_line
+from ._options import force_option
+from ._paths import check_output_folder, new_folder, read
 
 
 def read_pair(synthesis_text: str, exemplar_text: str):
@@ -35,9 +38,9 @@ def read_pair(synthesis_text: str, exemplar_text: str):
 @click.option("--crop-size", type=click.IntRange(min=16), default=None, metavar="P",
               help="Side of the crops compared with the exemplar.  [default: a quarter of the exemplar's side]")
 @click.option("--flips", is_flag=True, help="Also search flipped and rotated copies for the global match (8× slower).")
-@click.option("--force", is_flag=True, help="Replace an existing report in the folder.")
+@force_option("Replace an existing report in the folder.")
 @library_errors()
-def probe(synthesis: str, exemplar: str, out_dir: Path | None, crop_size: int | None, flips: bool, force: bool) -> None:
+def probe(synthesis: str, exemplar: str, out_dir: Path | None, crop_size: int | None, flips: bool, overwrite: bool) -> None:
     """Measure how much SYNTHESIS copies EXEMPLAR (a file or a bundled texture name).
 
     Prints the verdict and scores, and writes report.json (every number, with versions)
@@ -51,12 +54,8 @@ def probe(synthesis: str, exemplar: str, out_dir: Path | None, crop_size: int | 
     synthesis_source, image, exemplar_source, reference = read_pair(synthesis, exemplar)
     out_dir = out_dir if out_dir is not None else Path(f"{synthesis_source.stem}_probe")
     targets = [out_dir / "report.json", out_dir / "report.png"]
-    if out_dir.exists() and not out_dir.is_dir():
-        raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
-    if out_dir.is_dir():
-        check_outputs(targets, [synthesis_source.path, exemplar_source.path], force=force)
-    else:
-        check_folder(out_dir.parent)  # the folder itself is made once there is something to put in it
+    # the folder itself is made once there is something to put in it
+    check_output_folder(out_dir, targets, [synthesis_source.path, exemplar_source.path], overwrite=overwrite)
 
     report = wavetex.probe(image, reference, crop_size=crop_size, search_flips=flips)
     content = {
@@ -66,8 +65,8 @@ def probe(synthesis: str, exemplar: str, out_dir: Path | None, crop_size: int | 
         "versions": versions(),
     }
     with new_folder(out_dir):
-        wio.write_json(targets[0], content, overwrite=force)
-        probe_figure(report, image, reference, targets[1], overwrite=force)
+        wio.write_json(targets[0], content, overwrite=overwrite)
+        probe_figure(report, image, reference, targets[1], overwrite=overwrite)
     click.echo(probe_line(report.to_dict()))
     synthesis_crops = (
         f"crops of the synthesis at median {report.crop_match_median:.2f}"

@@ -9,16 +9,11 @@ import click
 from wavetex import report as wreport
 from wavetex.survey.plan import build_plan
 
-from ._common import (
-    check_folder,
-    check_outputs,
-    new_folder,
-    read,
-    resolve_source,
-    synthesis_config,
-    synthesis_options,
-)
+from wavetex.textures import resolve_source
+
 from ._errors import library_errors
+from ._options import force_option, n_samples_option, synthesis_config, synthesis_options
+from ._paths import check_output_folder, new_folder, read
 from ._jobs import run_plan
 
 
@@ -26,14 +21,13 @@ from ._jobs import run_plan
 @click.argument("texture_names", metavar="TEXTURE...", nargs=-1, required=True)
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for index.html and one subfolder per texture (created if its parent exists).")
-@click.option("--n-samples", type=click.IntRange(min=1), default=3, show_default=True, metavar="K",
-              help="Syntheses per texture (their diversity is measured too).")
+@n_samples_option(3, "Syntheses per texture (their diversity is measured too).")
 @click.option("--gray", is_flag=True, help="Synthesise in gray even for colour textures.")
 @synthesis_options
-@click.option("--force", is_flag=True, help="Replace existing files in the folder.")
+@force_option("Replace existing files in the folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress.")
 @library_errors()
-def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: bool, quiet: bool, **options) -> None:
+def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, overwrite: bool, quiet: bool, **options) -> None:
     """Synthesise each TEXTURE (files or bundled names), probe every sample for copying,
     measure the diversity between samples, and write DIR/index.html with one row per
     texture (thumbnails, scores, the verdict in words). The page works offline.
@@ -49,13 +43,9 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
     stems = [source.stem for source in sources]
     if len(set(stems)) != len(stems):
         raise click.ClickException("two inputs have the same name; rename one so each gets its own folder")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
-    check_folder(out_dir.parent)
-    if out_dir.is_dir():
-        check_outputs([out_dir / "index.html"], [s.path for s in sources], force=force)
+    check_output_folder(out_dir, [out_dir / "index.html"], [s.path for s in sources], overwrite=overwrite)
     for stem in stems:
-        if (out_dir / stem).exists() and not force:
+        if (out_dir / stem).exists() and not overwrite:
             raise click.ClickException(
                 f"{str(out_dir / stem)!r} already exists; pass --force to replace its files, or choose another -o"
             )
@@ -65,9 +55,9 @@ def report(texture_names: tuple[str, ...], out_dir: Path, gray: bool, force: boo
     with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
         done = run_plan(plan, out_dir, quiet=quiet)
         contents = [
-            wreport.texture_report(source.stem, image, out_dir, overwrite=force,
+            wreport.texture_report(source.stem, image, out_dir, overwrite=overwrite,
                                    jobs=[done[job.key] for job in plan.jobs if job.texture == source.text])
             for source, image in zip(sources, images)
         ]
-        index = wreport.write_index(contents, out_dir, overwrite=force)
+        index = wreport.write_index(contents, out_dir, overwrite=overwrite)
     click.echo(f"Wrote {index} ({len(contents)} textures).")

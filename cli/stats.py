@@ -1,21 +1,21 @@
-"""``wavetex stats``: the ALPHA statistics of an image, saved as an .npz file."""
+"""``wavetex stats``: the ALPHA statistics of an image, saved as an .npz file
+(:func:`wavetex.statistics_file.save_statistics`)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from pathlib import Path
 
 import click
 import numpy as np
 
 from wavetex import TextureStatistics
-from wavetex import io as wio
-from wavetex.statistics import BLOCKS
-from wavetex.provenance import versions
+from wavetex.files import check_outputs
+from wavetex.statistics_file import save_statistics
+from wavetex.textures import resolve_source
 
-from ._common import check_outputs, model_options, pop_model_config, read, resolve_source, threads_option
 from ._errors import library_errors
+from ._options import force_option, model_options, pop_model_config, threads_option
+from ._paths import read
 
 
 def _colours(image: np.ndarray) -> str:
@@ -36,16 +36,17 @@ def _colours(image: np.ndarray) -> str:
 @click.option("--gray", is_flag=True, help="Use gray images (mean of R, G and B) even for colour files.")
 @model_options
 @threads_option
-@click.option("--force", is_flag=True, help="Replace an existing output file (never an input).")
+@force_option("Replace an existing output file (never an input).")
 @library_errors()
-def stats(input: str, output: Path | None, reference: str | None, gray: bool, force: bool, **options) -> None:
+def stats(input: str, output: Path | None, reference: str | None, gray: bool, overwrite: bool, **options) -> None:
     """Compute the ALPHA statistics of INPUT and save them as an .npz file.
 
     The file holds `values` (float64, one per statistic), the index fields that say
     what each statistic is (`kind`, `colour`, `scale`, `orientation`, `phase`,
     `shift`, ...; −1 where a field does not apply), `blocks` (the names of the kind
     codes), `config` (the resolved model configuration, JSON) and `provenance`
-    (inputs and versions, JSON). INPUT and EXEMPLAR are files or bundled texture names.
+    (inputs and versions, JSON); wavetex.statistics_file.load_statistics reads it.
+    INPUT and EXEMPLAR are files or bundled texture names.
 
     \b
     Example:
@@ -55,7 +56,7 @@ def stats(input: str, output: Path | None, reference: str | None, gray: bool, fo
     exemplar_source = resolve_source(reference) if reference is not None else source
     model = pop_model_config(options)
     output = output if output is not None else Path(f"{source.stem}_stats.npz")
-    check_outputs([output], {source.path, exemplar_source.path}, force=force)
+    check_outputs([output], inputs=[source.path, exemplar_source.path], overwrite=overwrite)
     image = read(source, gray=gray)
     exemplar = read(exemplar_source, gray=gray) if reference is not None else image
     if image.ndim != exemplar.ndim:
@@ -66,28 +67,8 @@ def stats(input: str, output: Path | None, reference: str | None, gray: bool, fo
 
     statistics = TextureStatistics(exemplar, config=model)  # numpy, channels last
     values = statistics(image).numpy()
-
-    index = {field.name: getattr(statistics.index, field.name) for field in dataclasses.fields(statistics.index)}
-    provenance = {
-        "input": source.record(),
-        "reference": exemplar_source.record(),
-        "gray": gray,
-        "n_colours": statistics.n_colours,
-        "versions": versions(),
-    }
-    arrays = {
-        "values": values.astype(np.float64),
-        **index,
-        "blocks": np.array(BLOCKS),
-        "config": np.array(json.dumps(statistics.config.to_dict(), sort_keys=True)),
-        "provenance": np.array(json.dumps(provenance, sort_keys=True)),
-    }
-
-    def write(temporary: Path) -> None:
-        with open(temporary, "wb") as file:  # a file object: np.savez adds no suffix
-            np.savez(file, **arrays)
-
-    wio.atomic_write(output, write, overwrite=force)
+    provenance = {"input": source.record(), "reference": exemplar_source.record(), "gray": gray}
+    save_statistics(output, statistics, values, provenance=provenance, overwrite=overwrite)
     click.echo(summary(statistics, values, source.text, exemplar_source.text, output))
 
 

@@ -11,7 +11,7 @@ import click
 from wavetex.survey import plan as wplan
 from wavetex.survey.store import SurveyFolder, read_results
 
-from ._common import show_progress
+from ._options import show_progress
 from ._errors import library_errors
 
 

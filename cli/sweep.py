@@ -10,16 +10,11 @@ import click
 from wavetex import report as wreport
 from wavetex.survey.plan import build_plan
 
-from ._common import (
-    check_folder,
-    check_outputs,
-    new_folder,
-    read,
-    resolve_source,
-    synthesis_config,
-    synthesis_options,
-)
+from wavetex.textures import resolve_source
+
 from ._errors import library_errors
+from ._options import force_option, synthesis_config, synthesis_options
+from ._paths import check_output_folder, new_folder, read
 from ._jobs import run_plan
 
 
@@ -29,10 +24,10 @@ from ._jobs import run_plan
               help="Folder for sweep.png, sweep.json and one synthesis per model (created if its parent exists).")
 @click.option("--gray", is_flag=True, help="Synthesise in gray even for a colour exemplar.")
 @synthesis_options
-@click.option("--force", is_flag=True, help="Replace existing files in the folder.")
+@force_option("Replace existing files in the folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress.")
 @library_errors()
-def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **options) -> None:
+def sweep(exemplar: str, out_dir: Path, gray: bool, overwrite: bool, quiet: bool, **options) -> None:
     """Synthesise EXEMPLAR with models of growing capacity — spatial shifts none → same
     (j, l) → all, scale gaps Δj 0 → 2 → 4 — and plot the number of statistics against
     the statistics error and the memorization index. --shifts and --delta-j, when given,
@@ -48,20 +43,16 @@ def sweep(exemplar: str, out_dir: Path, gray: bool, force: bool, quiet: bool, **
     config = synthesis_config(options)
     ladder = wreport.pinned_ladder(shifts=config.model.shifts, delta_j=config.model.delta_j)
     source = resolve_source(exemplar)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise click.ClickException(f"{str(out_dir)!r} is a file; pass a folder with -o")
-    check_folder(out_dir.parent)
     image = read(source, gray=gray)
     targets = [out_dir / name for name in ("sweep.png", "sweep.json")]
     targets += [out_dir / f"rung_{k}.png" for k in range(len(ladder))]
-    if out_dir.is_dir():
-        check_outputs(targets, [source.path], force=force)
+    check_output_folder(out_dir, targets, [source.path], overwrite=overwrite)
     configs = [(label, replace(config, model=replace(config.model, **options))) for label, options in ladder]
     plan = build_plan({source.text: (source.path, image)}, configs, seeds=[config.seed], gray=gray)
     with new_folder(out_dir):  # made when the work starts, removed if it fails before writing
         done = run_plan(plan, out_dir, quiet=quiet)
         rungs = [(label, *done[job.key]) for (label, _), job in zip(ladder, plan.jobs)]
-        content = wreport.capacity_sweep(image, out_dir, rungs=rungs, overwrite=force)
+        content = wreport.capacity_sweep(image, out_dir, rungs=rungs, overwrite=overwrite)
     for rung in content["rungs"]:
         click.echo(f"{rung['label']:32s} {rung['n_stats']:7d} statistics  error {rung['statistics_error']:.4f}  "
                    f"memorization index {rung['probe']['memorization_index']:.2f}  {rung['probe']['verdict']}")

@@ -61,6 +61,19 @@ def test_synth_end_to_end(images):
     assert loaded.config.seed == 3 and loaded.extra["input"]["path"].endswith("tiny.png")
 
 
+def test_the_sidecar_keeps_the_coarse_stage_the_api_records(images):
+    """The CLI adds its own record (input, gray) beside the library's extra, never instead of it."""
+    import wavetex
+
+    assert_ok(invoke("synth", "tiny.png", "-o", "c.png", "--n-scales", 3, "--max-iter", 2, "--quiet"))
+    extra = json.loads((images / "c.json").read_text())["extra"]
+    api = wavetex.synthesize(read_image(images / "tiny.png"), config=wavetex.SynthesisConfig(
+        max_iter=2, model=wavetex.ModelConfig(n_scales=3)))
+    assert "coarse" in api.extra and "coarse" in extra
+    assert extra["coarse"]["iterations"] == api.extra["coarse"]["iterations"]
+    assert extra["input"]["path"].endswith("tiny.png") and extra["gray"] is False
+
+
 def test_same_seed_gives_identical_bytes(images):
     assert_ok(invoke("synth", "tiny.png", "-o", "a.png", "--seed", 1, *FAST))
     assert_ok(invoke("synth", "tiny.png", "-o", "b.png", "--seed", 1, *FAST))
@@ -90,9 +103,9 @@ def test_default_output_name_and_summary(images):
 
 
 def test_progress_bar_only_on_a_terminal(images, monkeypatch):
-    from wavetex_cli import _common
+    from wavetex_cli import _options
 
-    monkeypatch.setattr(_common, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(_options, "_stderr_is_terminal", lambda: True)
     result = invoke("synth", "tiny.png", "-o", "bar.png", "--n-scales", 3, "--max-iter", 2)
     assert_ok(result)
     assert "synthesis" in result.stderr  # the progress bar

@@ -21,16 +21,17 @@ from PIL import Image
 
 import wavetex
 from wavetex.io import MAX_PIXELS, read_image, write_image
-from wavetex_cli.synth import sigterm_as_ctrl_c
+from wavetex_cli._finish import sigterm_as_ctrl_c
 from cli_checks import assert_error, invoke
 
 SEED_MAX = 2**63 - 1
 
 
 def snapshot(folder: Path) -> dict:
-    """Every file (with its bytes) and every folder below ``folder``."""
+    """Every file (with its bytes), symbolic link (with its target) and folder below ``folder``."""
     return {
-        path.relative_to(folder): path.read_bytes() if path.is_file() else "folder"
+        path.relative_to(folder): ("link", os.readlink(path)) if path.is_symlink()
+        else path.read_bytes() if path.is_file() else "folder"
         for path in sorted(folder.rglob("*"))
     }
 
@@ -67,6 +68,11 @@ def folder(tmp_path, monkeypatch):
     colour_nan[7, 1, 2] = np.nan
     tifffile.imwrite(tmp_path / "nan_rgb.tif", colour_nan, photometric="rgb")
     (tmp_path / "afile").write_text("a regular file")
+    mask = np.zeros((64, 64))
+    mask[24:40, 24:40] = 1.0
+    write_image(tmp_path / "mask.png", mask)
+    (tmp_path / "loop.png").symlink_to("loop.png")  # a symbolic link loop
+    (tmp_path / "loopdir").symlink_to("loopdir")
     return tmp_path
 
 
@@ -109,6 +115,30 @@ CASES = {
     "report unreadable": (["report", "bomb.png", "-o", "r", *FAST], PIXEL_CAP),
     # the probe needs 64 pixels a side whatever the scales: checked before any synthesis
     "sweep too small": (["sweep", "small.png", "-o", "s", "--quiet"], ["at least 64x64"]),
+    # 11. symbolic link loops as input, mask or output (RuntimeError tracebacks before)
+    **{f"loop {name}": (args, ["loop", "symbolic link loop", "another path"]) for name, args in {
+        "synth input": ["synth", "loop.png", *FAST],
+        "synth output": ["synth", "ok.png", "-o", "loop.png", *FAST],
+        "synth output forced": ["synth", "ok.png", "-o", "loop.png", "--force", *FAST],
+        "stats input": ["stats", "loop.png", "--n-scales", "3"],
+        "stats output": ["stats", "ok.png", "--n-scales", "3", "-o", "loop.png"],
+        "probe synthesis": ["probe", "loop.png", "gravel", "-o", "p"],
+        "probe exemplar": ["probe", "ok.png", "loop.png", "-o", "p"],
+        "probe output folder": ["probe", "ok.png", "gravel", "-o", "loopdir"],
+        "inpaint input": ["inpaint", "loop.png", "--mask", "mask.png", *FAST],
+        "inpaint mask": ["inpaint", "ok.png", "--mask", "loop.png", *FAST],
+        "inpaint exemplar": ["inpaint", "ok.png", "--mask", "mask.png", "--exemplar", "loop.png", *FAST],
+        "inpaint output": ["inpaint", "ok.png", "--mask", "mask.png", "-o", "loop.png", *FAST],
+        "extend output": ["extend", "ok.png", "--size", "80", "-o", "loop.png", *FAST],
+        "tile output": ["tile", "ok.png", "--band", "8", "-o", "loop.png", *FAST],
+        "report input": ["report", "loop.png", "-o", "r", *FAST],
+        "sweep output folder": ["sweep", "ok.png", "-o", "loopdir", "--quiet"],
+    }.items()},
+    # 12. every command's counts go through one checked option (tile/inpaint/extend gave tracebacks)
+    **{f"{command[0]} --n-samples {count}": ([*command, "--n-samples", count, *FAST], ["--n-samples", str(count)])
+       for command in (["synth", "ok.png"], ["tile", "ok.png", "--band", "8"], ["extend", "ok.png", "--size", "80"],
+                       ["inpaint", "ok.png", "--mask", "mask.png"], ["report", "ok.png", "-o", "r"])
+       for count in (0, -3)},
 }
 
 
@@ -119,6 +149,36 @@ def test_hostile_input_ends_in_one_line_and_leaves_nothing(folder, case):
     result = invoke(*args)
     assert_error(result, *fragments, absent=("Pass None", "mkdir", ".tmp", "Errno"))
     assert snapshot(folder) == before
+
+
+def test_ctrl_c_while_the_command_line_imports_exits_130_without_a_traceback():
+    """The console script catches KeyboardInterrupt around its imports (here raised by an
+    import hook while wavetex_cli.main loads, where a real Ctrl-C lands)."""
+    code = (
+        "import sys\n"
+        "class CtrlC:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'wavetex_cli.main':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        "sys.argv = ['wavetex', 'textures']\n"
+        "from wavetex_cli._entry import main\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.strip().splitlines() == ["Interrupted while starting; nothing was done."]
+
+
+def test_the_console_script_is_the_entry_that_catches_ctrl_c():
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["wavetex"] == "wavetex_cli._entry:main"
+    result = subprocess.run([sys.executable, "-m", "wavetex_cli", "textures"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and "gravel" in result.stdout, result.stderr
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")

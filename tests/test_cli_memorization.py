@@ -59,7 +59,7 @@ def test_probe_refuses_to_overwrite_and_reports_bad_input(folder):
     again = invoke("probe", "copy.png", "exemplar.png", "-o", "out")
     assert again.exit_code != 0 and "--force" in again.stderr and "Traceback" not in again.output
     missing = invoke("probe", "nothing.png", "exemplar.png")
-    assert missing.exit_code != 0 and "no image file" in missing.stderr
+    assert missing.exit_code != 0 and "no file 'nothing.png'" in missing.stderr
 
 
 def test_synth_probe_adds_the_summary_to_the_sidecar(folder):

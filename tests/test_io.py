@@ -19,6 +19,7 @@ from wavetex.io import (
     atomic_write,
     read_image,
     read_json,
+    to_plain,
     sidecar_path,
     write_image,
     write_json,
@@ -714,20 +715,39 @@ def test_sidecar_path() -> None:
 
 
 def test_io_imports_neither_torch_nor_click() -> None:
-    # load io.py on its own (not through wavetex/__init__.py) in a fresh interpreter
+    # import wavetex.io and wavetex.files without wavetex/__init__.py (which imports
+    # torch) in a fresh interpreter: a bare package object stands in for wavetex
     import subprocess
     import sys
 
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('io_alone', {wio.__file__!r})\n"
-        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "import sys, types\n"
+        "package = types.ModuleType('wavetex')\n"
+        f"package.__path__ = [{str(Path(wio.__file__).parent)!r}]\n"
+        "sys.modules['wavetex'] = package\n"
+        "import wavetex.io, wavetex.files\n"
         "print('torch' in sys.modules, 'click' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_json_has_one_nan_policy_that_round_trips(tmp_path: Path) -> None:
+    """NaN and infinities become null in files and in views alike; the data round-trip."""
+    data = {"loss": float("nan"), "errors": np.array([1.0, np.inf]), "seed": np.int64(3)}
+    plain = to_plain(data)
+    assert plain == {"loss": None, "errors": [1.0, None], "seed": 3}
+    assert json.loads(json.dumps(plain, allow_nan=False)) == plain
+    path = write_json(tmp_path / "run.json", data)
+    assert "NaN" not in path.read_text() and "Infinity" not in path.read_text()
+    assert read_json(path) == plain
+    from wavetex.memorization import probe
+
+    exemplar = np.random.default_rng(0).random((64, 64))
+    view = probe(exemplar, exemplar, calibration=False).to_dict()
+    assert view["heldout_q95"] is None and to_plain(view) == view
 
 
 # ------------------------------------------------------ hostile inputs

@@ -729,3 +729,33 @@ def test_each_verdict_sentence_names_the_measures_that_decided_it(exemplars):
     assert cases["novel"].verdict_measures == ()
     assert cases["novel"].verdict_reason.startswith("No copying detected")
     assert "says nothing about whether the synthesis is a good texture" in cases["novel"].verdict_reason
+
+
+# ------------------------------------------------------------ too few crops (issue 20, item 7)
+
+
+def test_too_few_crops_give_no_crop_verdict_but_a_whole_copy_is_still_a_copy():
+    """A 64² synthesis against a 256² exemplar has 1 crop of 64, a 96² one 4: too few to
+    call copying from crop matches (one crop over the excess cut made it "suspicious")."""
+    exemplar = skimage.data.gravel()[:256, :256]
+    minimum = VerdictThresholds().min_crops
+    for side, n_crops in ((64, 1), (95, 1)):
+        report = probe(phase_randomized(exemplar, seed=3)[:side, :side], exemplar)
+        assert report.n_crops == n_crops < minimum
+        assert report.verdict == "indeterminate" and report.verdict_measures == ("n_crops",), report.verdict_reason
+        assert f"only {n_crops} crop(s)" in report.verdict_reason and "smaller crop_size" in report.verdict_reason
+        assert "too few crops" in memorization.VERDICT_WORDS["indeterminate"]
+    whole_copy = probe(exemplar[40:104, 8:72], exemplar)
+    assert whole_copy.n_crops == 1 and whole_copy.verdict == "copy"
+    assert whole_copy.verdict_measures[0] == "global_match"
+    enough = probe(phase_randomized(exemplar, seed=3)[:96, :96], exemplar)
+    assert enough.n_crops == minimum and enough.verdict != "indeterminate"
+
+
+def test_a_fill_with_too_few_crops_is_indeterminate():
+    image = skimage.data.gravel()[:128, :128] / 255.0
+    unknown = np.zeros((128, 128), dtype=bool)
+    unknown[60:72, 60:72] = True
+    report = memorization.probe_fill(image, unknown)
+    assert 0 < report.n_crops < VerdictThresholds().min_crops
+    assert report.verdict == "indeterminate" and "of the fill can be compared" in report.verdict_reason

@@ -23,7 +23,7 @@ import torch
 import wavetex
 from wavetex.io import read_image
 from wavetex.survey import engine, read_plan, read_results
-from wavetex_cli import _common
+from wavetex_cli import _options
 from cli_checks import invoke
 
 ray = pytest.importorskip("ray")
@@ -151,7 +151,7 @@ def test_a_job_that_raises_is_retried_then_recorded_and_the_others_finish(plan_f
         return real_runner(job, exemplar, folder, device=device)
 
     monkeypatch.setattr(engine, "run_job", flaky_runner)
-    monkeypatch.setattr(_common, "_stderr_is_terminal", lambda: True)  # the progress bar is drawn
+    monkeypatch.setattr(_options, "_stderr_is_terminal", lambda: True)  # the progress bar is drawn
     out = tmp_path / "out"
     result = invoke("survey", plan_file, "-o", out, "--workers", "2", "--retries", "1")
     assert result.exit_code == 1, result.output

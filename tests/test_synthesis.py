@@ -109,10 +109,10 @@ def test_constrained_pixels_stay_bit_identical():
     unknown[8:20, 10:24] = True
     config = SynthesisConfig(size=(32, 32), max_iter=5, model=stats.config, device="cpu")
     start = torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    result = synthesis.optimise(
-        stats.float(), Target(statistics=stats.circular(exemplar.float())), start, config,
-        reference=GRAVEL[:32, :32], constraint=Constraint(exemplar[None], unknown), progress=False,
+    prepared = synthesis.Prepared(
+        config, stats.float(), Target(statistics=stats.circular(exemplar.float())), exemplar[None], start
     )
+    result = synthesis.optimise(prepared, constraint=Constraint(exemplar[None], unknown), progress=False)
     for images in (result.images, result.raw_images):
         np.testing.assert_array_equal(images[0][~unknown.numpy()], GRAVEL[:32, :32][~unknown.numpy()].astype(images.dtype))
         assert np.abs(images[0][unknown.numpy()] - GRAVEL[:32, :32][unknown.numpy()]).mean() > 0.02

@@ -2,9 +2,12 @@
 
 Each keeps the known pixels of an image **bit-identical** and optimises only the
 unknown ones, so that the whole image has the texture's statistics. They run the same
-engine as :func:`wavetex.synthesize` (:func:`wavetex.synthesis.optimise` with a
-:class:`~wavetex.objective.Constraint`): seeds, schedules, batches of samples, progress,
-time budget, Ctrl-C and sidecars behave the same. The output images are periodic, like
+preparation and engine as :func:`wavetex.synthesize` (:func:`wavetex.synthesis.prepare`,
+then :func:`wavetex.synthesis.optimise` with a :class:`~wavetex.objective.Constraint`):
+seeds, schedules, batches of samples, progress, time budget, Ctrl-C and sidecars behave
+the same. What differs is overridden, nothing else: the target is compared in the
+regions that reach the unknown pixels, colour noise starts with the known pixels'
+colour covariance, and the fill probe runs at the end. The output images are periodic, like
 syntheses; their statistics are circular.
 
 * :func:`inpaint` — the target statistics are estimated from the known pixels only
@@ -22,22 +25,23 @@ summary is in ``result.extra["fill_probe"]`` and so in the sidecar.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 
 from . import _validate
-from .memorization import probe_fill
+from .config import SynthesisConfig, check_image_size, synthesis_config
+from .errors import ParameterError
 from .masks import ANCHORS, border_band, check_mask, placement
-from .monitor import Callback, channels_last
+from .memorization import probe_fill
+from .monitor import Callback
 from .objective import Constraint, Target
-from .representation import periodic_component, reach_masks
+from .representation import reach_masks
 from .result import SynthesisResult
 from .statistics import TextureStatistics, colour_correlation
-from .synthesis import _config_of, _resolve_device, _target_of, initial_images, optimise
-from .config import DTYPES, SynthesisConfig, output_size
-from .errors import ParameterError
+from .synthesis import Prepared, optimise, prepare
 
 __all__ = ["inpaint", "extend", "make_tileable", "ANCHORS"]
 
@@ -89,13 +93,13 @@ def inpaint(
     if config.size is not None and tuple(config.size) != size:
         raise ParameterError("size", "inpaint keeps the image's size; drop {}, or use extend for a larger image", ("size",))
     unknown = check_mask(mask, size, None if exemplar is not None else config.model.n_scales)
-    known = torch.from_numpy(~unknown)
+    config = replace(config, size=size)
     if exemplar is None:
-        stats = TextureStatistics.fitted_to_known(picture, known, config=config.model)
-        colour = colour_correlation(picture[None], known)[0] if stats.n_colours == 3 else None
-        target = Target(stats.target, colour)
-        reference = picture[:, known][:, None, :]  # (C, 1, n): the known pixels
-        start_from = torch.where(known, picture, picture[:, known].mean(dim=1)[:, None, None])
+        known = torch.from_numpy(~unknown)
+        prepared = prepare(
+            picture, config, fit_with=partial(_fit_to_known, picture, known),
+            start_from=torch.where(known, picture, picture[:, known].mean(dim=1)[:, None, None]),
+        )
     else:
         texture = _image_tensor(exemplar, "exemplar")
         if texture.shape[0] != picture.shape[0]:
@@ -103,10 +107,8 @@ def inpaint(
                 f"the exemplar has {texture.shape[0]} channel(s) but the image {picture.shape[0]}; "
                 "pass both in gray or both in colour"
             )
-        stats, reference, target = _fitted(texture, config)
-        start_from = reference
-    return _run(stats, target, picture, unknown, start_from, reference, config,
-                progress=progress, callback=callback, task="inpaint")
+        prepared = prepare(texture, config)
+    return _run(prepared, picture, unknown, progress=progress, callback=callback, task="inpaint")
 
 
 def extend(
@@ -153,16 +155,14 @@ def extend(
     config = _checked_config(config, options, "extend")
     picture = _image_tensor(image, "image")
     height, width = picture.shape[-2:]
-    size = output_size(replace(config, size=tuple(size) if isinstance(size, (tuple, list)) else size), (height, width))
-    row, column = placement((height, width), size, anchor)
-    config = replace(config, size=tuple(size))
-    canvas = torch.zeros(picture.shape[0], *size, dtype=picture.dtype)
+    config = replace(config, size=size)
+    row, column = placement((height, width), config.size, anchor)
+    canvas = torch.zeros(picture.shape[0], *config.size, dtype=picture.dtype)
     canvas[:, row : row + height, column : column + width] = picture
-    unknown = np.ones(size, dtype=bool)
+    unknown = np.ones(config.size, dtype=bool)
     unknown[row : row + height, column : column + width] = False
-    stats, reference, target = _fitted(picture, config)
-    return _run(stats, target, canvas, unknown, reference, reference, config,
-                progress=progress, callback=callback, task="extend", placement=[row, column])
+    return _run(prepare(picture, config), canvas, unknown, progress=progress, callback=callback, task="extend",
+                placement=[row, column])
 
 
 def make_tileable(
@@ -205,17 +205,18 @@ def make_tileable(
     size = tuple(picture.shape[-2:])
     if config.size is not None and tuple(config.size) != size:
         raise ParameterError("size", "make_tileable keeps the image's size; drop {}", ("size",))
-    unknown = border_band(size, band)
-    stats, reference, target = _fitted(picture, config)
-    return _run(stats, target, picture, unknown, reference, reference, config,
-                progress=progress, callback=callback, task="tile", band=int(band))
+    check_image_size(size, config.model.n_scales, "image")
+    unknown = border_band(size, band, config.model.n_scales)
+    prepared = prepare(picture, replace(config, size=size))
+    return _run(prepared, picture, unknown, progress=progress, callback=callback, task="tile", band=int(band))
 
 
 # ------------------------------------------------------------------ shared steps
 
 
 def _checked_config(config: SynthesisConfig | None, options: dict[str, Any], task: str) -> SynthesisConfig:
-    config = _config_of(config, dict(options))
+    """The configuration, with what the constrained tasks do not offer refused."""
+    config = synthesis_config(config, options)
     if config.objective != "periodic":
         raise ParameterError(
             "objective", task + " uses the periodic objective only, got {}; drop the option", ("objective", config.objective)
@@ -225,8 +226,6 @@ def _checked_config(config: SynthesisConfig | None, options: dict[str, Any], tas
             "probe_every", "{} is not available for " + task + ": the exemplar probe would find the known "
             "pixels in the image itself; the fill probe runs at the end (result.extra['fill_probe'])", ("probe_every",),
         )
-    if config.dtype not in DTYPES:
-        raise ParameterError("dtype", "{} must be one of %s" % ", ".join(map(repr, DTYPES)), ("dtype", config.dtype))
     return config
 
 
@@ -238,12 +237,16 @@ def _image_tensor(image: Any, what: str) -> torch.Tensor:
         raise type(error)(str(error).replace("exemplar", what, 1)) from None
 
 
-def _fitted(texture: torch.Tensor, config: SynthesisConfig) -> tuple[TextureStatistics, torch.Tensor, Target]:
-    """Statistics fitted to a texture (C, H, W), its periodic component, and the target
-    :func:`~wavetex.synthesize` would match for it."""
-    stats = TextureStatistics(texture, config=config.model)
-    reference = periodic_component(texture)
-    return stats, reference, _target_of(stats, reference, "periodic")
+def _fit_to_known(
+    picture: torch.Tensor, known: torch.Tensor, config: SynthesisConfig, device: torch.device
+) -> tuple[TextureStatistics, torch.Tensor, Target]:
+    """Inpainting without an exemplar: statistics and colour correlation of the known
+    pixels only; the reference (whose histogram the fill takes) is those pixels, (C, 1, n)."""
+    dtype = getattr(torch, config.dtype)
+    x, known_there = picture.to(device=device, dtype=dtype), known.to(device)
+    stats = TextureStatistics.fitted_to_known(x, known_there, config=config.model)
+    colour = colour_correlation(x[None], known_there)[0] if stats.n_colours == 3 else None
+    return stats, picture[:, known][:, None, :], Target(stats.target, colour)
 
 
 def _regions(unknown: np.ndarray, n_scales: int) -> torch.Tensor:
@@ -269,47 +272,40 @@ def _with_colour_covariance(start: torch.Tensor, pixels: torch.Tensor) -> torch.
     return mean + torch.einsum("ij,bjhw->bihw", factor, white)
 
 
+def constrain(prepared: Prepared, known_image: torch.Tensor, unknown: np.ndarray) -> Prepared:
+    """What a constrained synthesis changes in a preparation: the target is compared in
+    the regions that reach the unknown pixels (over the whole image a small fill would
+    count for little) and, separately, in those that straddle the boundary (else a fill
+    can match on average with a smooth inside and a sharp step along its edge); colour
+    noise starts with the known pixels' colour covariance."""
+    config, target = prepared.config, prepared.target
+    device, dtype = torch.device(config.device), getattr(torch, config.dtype)
+    regions = _regions(unknown, config.model.n_scales).to(device=device, dtype=dtype)
+    target = Target(
+        target.statistics.to(device=device, dtype=dtype).repeat(len(regions)),
+        None if target.colour_correlation is None else target.colour_correlation.to(device=device, dtype=dtype),
+        region=regions,
+    )
+    start = prepared.start
+    if config.init == "noise" and known_image.shape[0] == 3:
+        start = _with_colour_covariance(start, known_image[:, torch.from_numpy(~unknown)])
+    return replace(prepared, target=target, start=start)
+
+
 def _run(
-    stats: TextureStatistics,
-    target: Target,
+    prepared: Prepared,
     known_image: torch.Tensor,
     unknown: np.ndarray,
-    start_from: torch.Tensor,
-    reference: torch.Tensor,
-    config: SynthesisConfig,
     *,
     progress: bool,
     callback: Callback | None,
     task: str,
     **extra: Any,
 ) -> SynthesisResult:
-    """Resolve the configuration, optimise the unknown pixels, probe the fill."""
-    size = tuple(known_image.shape[-2:])
-    _validate.image_size(size, stats.config.n_scales)
-    device = _resolve_device(config.device)
-    config = replace(config, size=size, model=stats.config, device=str(device))
-    dtype = getattr(torch, config.dtype)
-    stats = stats.to(device=device, dtype=dtype)
-    # The loss compares the statistics of the responses that reach unknown pixels (over
-    # the whole image a small fill would count for little) and, separately, of those
-    # that straddle the boundary (else a fill can match on average with a smooth inside
-    # and a sharp step along its edge).
-    regions = _regions(unknown, stats.config.n_scales).to(device=device, dtype=dtype)
-    statistics = target.statistics.to(device=device, dtype=dtype)
-    target = Target(
-        statistics.repeat(len(regions)),
-        None if target.colour_correlation is None else target.colour_correlation.to(device=device, dtype=dtype),
-        region=regions,
-    )
-    seeds = [config.seed + k for k in range(config.n_samples)]
-    start = initial_images(start_from, size, seeds, config.init)
-    if config.init == "noise" and known_image.shape[0] == 3:
-        start = _with_colour_covariance(start, known_image[:, torch.from_numpy(~unknown)])
+    """Optimise the unknown pixels of a prepared run, then probe the fill."""
+    prepared = constrain(prepared, known_image, unknown)
     constraint = Constraint(known_image, torch.from_numpy(unknown))
-    result = optimise(
-        stats, target, start, config, reference=channels_last(reference), constraint=constraint,
-        progress=progress, callback=callback,
-    )
+    result = optimise(prepared, constraint=constraint, progress=progress, callback=callback)
     probes = [probe_fill(image, unknown).to_dict() for image in result.images]
     record = {"task": task, "unknown_pixels": int(unknown.sum()), **extra, "fill_probe": probes}
     return replace(result, extra={**result.extra, **record})

@@ -1,13 +1,16 @@
-"""Read and write images and JSON sidecars, atomically and with clear errors.
+"""Read and write images, atomically and with clear errors.
 
 Images travel through wavetex as float64 numpy arrays with values in [0, 1]:
 shape (H, W) for gray images and (H, W, 3) for colour images (channels last).
 :func:`read_image` turns any common image file into that form and
 :func:`write_image` turns it back into an 8- or 16-bit file. Every writer in
-this module is atomic: the data go to a temporary file in the destination
-folder, which then replaces the destination in one step, so an interrupted run
+this module is atomic (:func:`wavetex.files.atomic_write`): an interrupted run
 never leaves a half-written file behind. Existing files are kept unless the
 caller passes ``overwrite=True``.
+
+Atomic files and JSON live in :mod:`wavetex.files`; ``atomic_write``,
+``read_json``, ``write_json``, ``sidecar_path`` and ``to_plain`` are re-exported
+here for callers of ``wavetex.io``.
 
 Formats
 -------
@@ -40,21 +43,18 @@ True
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
-import secrets
-import stat
 import struct
 import warnings
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import png
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from .files import atomic_write, read_json, resolve_path, sidecar_path, to_plain, write_json
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -64,6 +64,7 @@ __all__ = [
     "read_image",
     "read_json",
     "sidecar_path",
+    "to_plain",
     "write_image",
     "write_json",
 ]
@@ -174,9 +175,10 @@ def read_image(path: PathLike, *, mode: ReadMode = "auto", max_pixels: int = MAX
     if mode not in _READ_MODES:
         raise ValueError(f"mode must be one of {_READ_MODES}; got {mode!r}.")
     path = Path(path)
+    resolved = resolve_path(path)  # a symbolic link loop: ValueError
     if not path.exists():
         raise FileNotFoundError(
-            f"no image file at {str(path)!r} (looked in {path.resolve().parent}); check the path."
+            f"no image file at {str(path)!r} (looked in {resolved.parent}); check the path."
         )
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a folder; pass the path of an image file.")
@@ -580,235 +582,3 @@ def _write_png_with_pypng(path: Path, samples: np.ndarray) -> None:
     )
     with open(path, "wb") as file:
         writer.write_array(file, samples.reshape(-1))
-
-
-# ------------------------------------------------------------ atomic files
-
-
-def atomic_write(
-    path: PathLike,
-    writer: Callable[[Path], None],
-    *,
-    overwrite: bool = False,
-) -> Path:
-    """Create ``path`` through a temporary file, so it appears complete or not at all.
-
-    ``writer`` receives the path of an empty temporary file in the folder of
-    ``path`` (its name ends with the same suffix) and must write the whole
-    content there. When it returns, the temporary file is flushed to disk and
-    moved onto ``path`` in one step; when it raises, the temporary file is
-    deleted and the error propagates, leaving ``path`` as it was.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Destination file. Its folder must exist.
-    writer : callable
-        ``writer(temporary_path)``; its return value is ignored.
-    overwrite : bool, keyword-only
-        Replace an existing ``path`` (keeping its permission bits). Without
-        it, an existing file is never replaced, even one created by another
-        process while ``writer`` runs (where the file system has hard links).
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-
-    Raises
-    ------
-    FileNotFoundError
-        The folder of ``path`` does not exist.
-    FileExistsError
-        ``path`` exists and ``overwrite`` is False.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "note.txt"
-    >>> atomic_write(path, lambda temporary: temporary.write_text("done")).read_text()
-    'done'
-    """
-    path = Path(path)
-    folder = path.parent
-    if not folder.exists():
-        raise FileNotFoundError(
-            f"the output folder {str(folder)!r} does not exist; create it first "
-            f"(e.g. mkdir -p {folder}) or choose another path."
-        )
-    if not folder.is_dir():
-        raise NotADirectoryError(
-            f"{str(folder)!r} is not a folder, so {str(path)!r} cannot be written."
-        )
-    if path.is_dir():
-        raise IsADirectoryError(f"{str(path)!r} is a folder; pass a file path.")
-    if path.exists() and not overwrite:
-        raise FileExistsError(_exists_message(path))
-    temporary_path = _create_temporary_file(path)
-    try:
-        writer(temporary_path)
-        _flush_to_disk(temporary_path)
-        if overwrite:
-            if path.exists():
-                os.chmod(temporary_path, stat.S_IMODE(path.stat().st_mode))
-            os.replace(temporary_path, path)
-        else:
-            _move_without_replacing(temporary_path, path)
-    finally:
-        try:
-            temporary_path.unlink()
-        except FileNotFoundError:
-            pass
-    return path
-
-
-def _exists_message(path: Path) -> str:
-    return (
-        f"{str(path)!r} already exists and was left unchanged; pass overwrite=True "
-        "to replace it, or choose another path."
-    )
-
-
-def _create_temporary_file(path: Path) -> Path:
-    """Create an empty, hidden file next to ``path``, with default permissions."""
-    for _ in range(100):
-        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}")
-        try:
-            descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as error:  # name the folder, not our temporary file
-            raise type(error)(
-                f"cannot write files in the folder {str(path.parent)!r} ({error.strerror}), so "
-                f"{str(path)!r} cannot be written; choose another folder."
-            ) from None
-        os.close(descriptor)
-        return candidate
-    raise FileExistsError(f"could not create a temporary file next to {str(path)!r}")
-
-
-def _flush_to_disk(path: Path) -> None:
-    with open(path, "rb+") as file:
-        os.fsync(file.fileno())
-
-
-def _move_without_replacing(temporary_path: Path, path: Path) -> None:
-    """Move ``temporary_path`` to ``path``, failing if ``path`` exists."""
-    try:
-        os.link(temporary_path, path)  # atomic and refuses to replace
-    except FileExistsError:
-        raise FileExistsError(_exists_message(path)) from None
-    except OSError:  # this file system has no hard links
-        if path.exists():
-            raise FileExistsError(_exists_message(path)) from None
-        os.replace(temporary_path, path)
-
-
-# -------------------------------------------------------------------- JSON
-
-
-def write_json(path: PathLike, data: Any, *, overwrite: bool = False) -> Path:
-    """Write ``data`` as indented JSON with sorted keys, atomically.
-
-    numpy scalars and arrays, paths, sets, dataclasses and objects with a
-    ``tolist()`` method (such as tensors) are converted to plain JSON values.
-    Non-finite floats are written as ``NaN`` / ``Infinity``, as :mod:`json`
-    does.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Destination file; its folder must exist.
-    data : object
-        JSON-serialisable data (see above for the extra types understood).
-    overwrite : bool, keyword-only
-        Replace an existing file (see :func:`atomic_write`).
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Examples
-    --------
-    >>> import tempfile, numpy as np
-    >>> path = tempfile.mkdtemp() + "/run.json"
-    >>> _ = write_json(path, {"seed": np.int64(3), "loss": np.float32(0.5)})
-    >>> read_json(path)
-    {'loss': 0.5, 'seed': 3}
-    """
-    text = json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n"
-
-    def writer(temporary_path: Path) -> None:
-        temporary_path.write_text(text, encoding="utf-8")
-
-    return atomic_write(path, writer, overwrite=overwrite)
-
-
-def _json_default(value: Any) -> Any:
-    """Convert the values :mod:`json` does not know into plain JSON values."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, (set, frozenset)):
-        try:
-            return sorted(value)
-        except TypeError:
-            return list(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, np.dtype):
-        return str(value)
-    if callable(getattr(value, "tolist", None)):
-        return value.tolist()
-    raise TypeError(
-        f"cannot write a {type(value).__name__} to JSON; convert it to numbers, strings, "
-        "lists or dicts first."
-    )
-
-
-def read_json(path: PathLike) -> Any:
-    """Read a JSON file.
-
-    Raises
-    ------
-    FileNotFoundError
-        No file at ``path``.
-    ValueError
-        The file is not valid JSON; the message gives line and column.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = write_json(tempfile.mkdtemp() + "/a.json", {"n_scales": 4})
-    >>> read_json(path)["n_scales"]
-    4
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no JSON file at {str(path)!r}; check the path.")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"{str(path)!r} is not valid JSON (line {error.lineno}, column {error.colno}: "
-            f"{error.msg}); was it written completely?"
-        ) from error
-
-
-def sidecar_path(image_path: PathLike) -> Path:
-    """Path of the JSON sidecar of an image: the same path with suffix ``.json``.
-
-    Examples
-    --------
-    >>> sidecar_path("results/marble_synth.png").as_posix()
-    'results/marble_synth.json'
-    """
-    image_path = Path(image_path)
-    if image_path.suffix.lower() == ".json":
-        raise ValueError(
-            f"{str(image_path)!r} already ends in .json; pass the path of the image, "
-            "not of its sidecar."
-        )
-    return image_path.with_suffix(".json")

@@ -27,6 +27,8 @@ __all__ = [
     "lowpass_channels",
     "haar_channels",
     "periodic_component",
+    "downsample_by_two",
+    "upsample_periodic",
 ]
 
 _EPSILON = 1e-9  # added to every standard deviation, as the reference does
@@ -317,3 +319,46 @@ def haar_channels(x_hat: torch.Tensor, haar_hat: torch.Tensor) -> torch.Tensor:
     The filters and images are real, so only the (real) real part is kept.
     """
     return torch.fft.ifft2(x_hat[:, :, None] * haar_hat).real
+
+
+# ------------------------------------------------------------------ resampling
+
+
+def downsample_by_two(image: torch.Tensor) -> torch.Tensor:
+    """Mean of each 2×2 block of (..., H, W) → (..., H // 2, W // 2); an odd last row or
+    column is dropped.
+
+    Examples
+    --------
+    >>> downsample_by_two(torch.arange(16.0).reshape(4, 4))
+    tensor([[ 2.5000,  4.5000],
+            [10.5000, 12.5000]])
+    """
+    H, W = image.shape[-2] // 2 * 2, image.shape[-1] // 2 * 2
+    blocks = image[..., :H, :W].unflatten(-1, (W // 2, 2)).unflatten(-3, (H // 2, 2))
+    return blocks.mean(dim=(-3, -1))
+
+
+def upsample_periodic(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Band-limited (Fourier) interpolation of periodic images (..., h, w) to a larger
+    size (..., H, W): the spectrum is zero-padded, so the result stays periodic.
+
+    Examples
+    --------
+    >>> x = torch.cos(2 * torch.pi * torch.arange(8.0) / 8).repeat(8, 1)
+    >>> y = upsample_periodic(x, (16, 16))
+    >>> torch.allclose(y[0], torch.cos(2 * torch.pi * torch.arange(16.0) / 16), atol=1e-6)
+    True
+    """
+    h, w = image.shape[-2:]
+    H, W = size
+    spectrum = torch.fft.fft2(image)
+    padded = spectrum.new_zeros(*image.shape[:-2], H, W)
+    rows = list(range((h + 1) // 2)) + list(range(H - h // 2, H))
+    cols = list(range((w + 1) // 2)) + list(range(W - w // 2, W))
+    source_rows = list(range((h + 1) // 2)) + list(range(h - h // 2, h))
+    source_cols = list(range((w + 1) // 2)) + list(range(w - w // 2, w))
+    padded[..., torch.tensor(rows)[:, None], torch.tensor(cols)[None, :]] = spectrum[
+        ..., torch.tensor(source_rows)[:, None], torch.tensor(source_cols)[None, :]
+    ]
+    return torch.fft.ifft2(padded).real * (H * W / (h * w))

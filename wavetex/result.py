@@ -10,9 +10,14 @@ from typing import Any
 import numpy as np
 
 from . import io as wio
-from .config import SynthesisConfig
+from .config import SCHEDULES, SynthesisConfig
 
-__all__ = ["SynthesisResult"]
+__all__ = ["SynthesisResult", "STATUSES"]
+
+#: How a sample's optimisation ended (:meth:`SynthesisResult.status`).
+STATUSES = ("converged", "completed_schedule", "max_iter", "time_budget", "interrupted")
+#: Stop reasons of an L-BFGS run (wavetex.lbfgs) that mean it met a tolerance.
+_TOLERANCES = ("gradient below tolerance", "step below tolerance", "loss change below tolerance")
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,66 @@ class SynthesisResult:
     def n_samples(self) -> int:
         return self.images.shape[0]
 
+    def status(self, sample: int = 0) -> dict[str, Any]:
+        """How the optimisation of one sample ended, in words a person can cite.
+
+        ``"converged"`` only for a stop by the plateau test
+        (:func:`wavetex.synthesis.plateaued`) or an L-BFGS tolerance, never for a
+        finished schedule or a cap.
+
+        Returns
+        -------
+        dict
+            ``"status"``: one of :data:`STATUSES`; ``"words"``: e.g. "completed the
+            default schedule (150 coarse + 100); loss fell 7.2 % over the last 50
+            iterations"; ``"recent_decrease"``: the relative decrease of the loss over
+            the last 50 iterations, or None after fewer.
+
+        Examples
+        --------
+        >>> import numpy as np, wavetex
+        >>> result = wavetex.synthesize(np.random.default_rng(0).random((32, 32)), n_scales=2, max_iter=4,
+        ...                             progress=False)
+        >>> result.status(0)["status"], result.status(0)["words"]
+        ('max_iter', 'stopped at --max-iter 4; fewer than 50 iterations, no recent decrease')
+        """
+        from .synthesis import loss_decrease
+
+        window = 50
+        reason = self.stop_reasons[sample]
+        schedule = SCHEDULES[self.config.schedule]
+        if self.interrupted or reason == "interrupted":
+            status, words = "interrupted", "interrupted"
+        elif reason == "time budget":
+            status, words = "time_budget", "stopped by the time budget"
+        elif reason.startswith("converged") or reason in _TOLERANCES:
+            status = "converged"
+            words = reason if reason.startswith("converged") else f"converged: {reason}"
+        elif self.config.max_iter is not None and self.n_iterations[sample] >= self.config.max_iter:
+            status, words = "max_iter", f"stopped at --max-iter {self.config.max_iter}"
+        else:
+            status = "completed_schedule"
+            colour = self.images.ndim == 4
+            runs, per_run = schedule.runs(3 if colour else 1), schedule.iterations(3 if colour else 1)
+            full = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
+            coarse = self.extra.get("coarse")
+            stages = f"{schedule.coarse_iter} coarse + {full}" if coarse else full
+            words = f"completed the {self.config.schedule} schedule ({stages})"
+        history = self.loss_history[sample]
+        decrease = loss_decrease(history, window)
+        if decrease is None:
+            words += f"; fewer than {window} iterations, no recent decrease"
+        else:
+            words += f"; loss fell {100 * decrease:.1f} % over the last {window} iterations"
+        return {"status": status, "words": words, "recent_decrease": decrease}
+
     def metadata(self) -> dict[str, Any]:
-        """Everything but the images, as plain JSON-ready data."""
+        """Everything but the images, as plain JSON-ready data, with each sample's
+        :meth:`status`."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         del data["images"], data["raw_images"]
         data["config"] = self.config.to_dict()
+        data["status"] = [self.status(k) for k in range(self.n_samples)]
         return data
 
     @staticmethod
@@ -100,6 +160,7 @@ class SynthesisResult:
         sidecar = Path(path).with_suffix(".json")
         data = wio.read_json(sidecar)
         files = data.pop("files")
+        data.pop("status", None)  # derived, see status()
         images = np.stack([wio.read_image(sidecar.with_name(name)) for name in files["images"]])
         raw = np.load(sidecar.with_name(files["raw"]))
         data["config"] = SynthesisConfig.from_dict(data["config"])

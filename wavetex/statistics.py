@@ -27,13 +27,14 @@ colour, J=5, L=4, A=4, Δj=4, all shifts                   320,346
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
 from . import _validate
+from .config import SHIFT_MODES, ModelConfig, check_fit_memory, check_image_size
 from .filters import filter_bank
 from .lagged_products import LaggedGroup, grouped_lagged_products
 from .representation import (
@@ -55,62 +56,7 @@ __all__ = [
     "colour_correlation",
 ]
 
-#: Which wavelet pairs get the whole shift set T (the others get τ = (0, 0) only).
-SHIFT_MODES = {
-    "all": "every pair",
-    "same_colour": "pairs of the same colour channel (the paper's colour default; = 'all' for gray)",
-    "same_scale_orientation": "pairs of the same colour, scale and orientation (j = j', l = l')",
-    "none": "no pair: τ = (0, 0) only",
-}
-
 BLOCKS = ("wavelet", "lowpass", "haar")
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Options of the ALPHA model; ``None`` means the paper's default for the colour mode.
-
-    Parameters
-    ----------
-    n_scales : int
-        J, number of wavelet scales (default 5). Images need sides of at least 2^(J+1).
-    n_orientations : int
-        L, number of orientations (default 4).
-    n_phases : int
-        A, number of rectifier phases (default 4).
-    delta_j : int or None
-        Largest scale gap j' − j of the covariances (paper: 2 for gray, 4 for colour).
-    shifts : str or None
-        One of :data:`SHIFT_MODES` (paper: ``"all"`` for gray, ``"same_colour"`` for colour).
-        Shift modes concern the wavelet covariances; low-pass and Haar terms always use T.
-    masks : bool
-        Border masks on (default; for non-periodic exemplars) or off.
-
-    Examples
-    --------
-    >>> ModelConfig().resolved(n_colours=3).delta_j
-    4
-    """
-
-    n_scales: int = 5
-    n_orientations: int = 4
-    n_phases: int = 4
-    delta_j: int | None = None
-    shifts: str | None = None
-    masks: bool = True
-
-    def resolved(self, n_colours: int) -> "ModelConfig":
-        """The configuration with the paper's defaults filled in for gray (1) or colour (3)."""
-        _validate.model_options(self, SHIFT_MODES)
-        colour = n_colours == 3
-        return replace(
-            self,
-            delta_j=self.delta_j if self.delta_j is not None else (4 if colour else 2),
-            shifts=self.shifts if self.shifts is not None else ("same_colour" if colour else "all"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def shift_set(n_scales: int) -> list[tuple[int, int]]:
@@ -415,11 +361,12 @@ class TextureStatistics(torch.nn.Module):
         super().__init__()
         if config is not None and options:
             raise TypeError("pass either config=ModelConfig(...) or model options, not both")
-        config = config if config is not None else _validate.model_config(options, ModelConfig)
+        config = config if config is not None else ModelConfig.from_options(options)
         exemplar = _validate.exemplar(exemplar)
         self.n_colours = exemplar.shape[0]
         self.config = config.resolved(self.n_colours)
-        _validate.image_size(exemplar.shape[-2:], self.config.n_scales, "exemplar")
+        check_image_size(exemplar.shape[-2:], self.config.n_scales, "exemplar")
+        check_fit_memory(tuple(exemplar.shape[-2:]), self.n_colours, self.config, exemplar.element_size(), exemplar.device)
         self._plan = _build_plan(self.config, self.n_colours)
         self._shifts = shift_set(self.config.n_scales)
         self.register_buffer("_order", torch.as_tensor(self._plan.order), persistent=False)

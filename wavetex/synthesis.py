@@ -15,31 +15,44 @@ Samples are optimised together as a batch (one statistics evaluation for all), e
 with its own L-BFGS (:mod:`wavetex.lbfgs`), so a batch gives the same images as samples
 run one by one. The pieces: :class:`~wavetex.objective.Objective` (loss, gradient, best
 point so far), :class:`~wavetex.monitor.Monitor` (progress, budget, callback, probes),
-and :func:`optimise`, the loop that wires them to L-BFGS runs.
+and the steps every synthesis shares, constrained ones included
+(:mod:`wavetex.constrained`): :func:`prepare` (fit, target, seeds, start), then
+:func:`optimise` = :func:`run_schedule` (the L-BFGS runs of the schedule, stopped by
+:func:`plateaued`) followed by :func:`build_result`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 
 from . import _validate
-from .config import DTYPES, SCHEDULES, SEED_MAX, Schedule, SynthesisConfig, output_size
-from .errors import ParameterError, SynthesisError
-from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
 from ._layout import channels_last
+from .config import (
+    SCHEDULES,
+    SEED_MAX,
+    Schedule,
+    SynthesisConfig,
+    check_run,
+    minimum_side,
+    resolve_device,
+    synthesis_config,
+)
+from .errors import SynthesisError
+from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
 from .monitor import Callback, Monitor, Stop
 from .objective import LOSS_WEIGHT, Constraint, Objective, Target, statistics_error
 from .provenance import versions
-from .representation import periodic_component
+from .representation import downsample_by_two, periodic_component, upsample_periodic
 from .result import SynthesisResult
 from .stationarity import check_stationarity
-from .statistics import ModelConfig, TextureStatistics
+from .statistics import TextureStatistics
 
 __all__ = [
     "Schedule",
@@ -49,45 +62,116 @@ __all__ = [
     "SynthesisError",
     "SEED_MAX",
     "synthesize",
+    "Prepared",
+    "prepare",
+    "fit",
+    "target_of",
+    "initial_images",
     "optimise",
+    "run_schedule",
+    "build_result",
+    "plateaued",
+    "loss_decrease",
     "statistics_error",
 ]
 
+#: ``fit(config, device)`` -> (statistics on the device, reference image, target): see :func:`fit`.
+Fit = Callable[[SynthesisConfig, torch.device], tuple[TextureStatistics, torch.Tensor, Target]]
 
-def _resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    alternatives = (("device", "auto"), ("device", "cpu"), ("device", "cuda"))
-    try:
-        device = torch.device(name)
-    except RuntimeError as error:
-        raise ParameterError("device", "unknown {}; use {}, {} or {}", ("device", name), *alternatives) from error
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ParameterError(
-            "device", "{} was requested but no CUDA GPU is available; use {} or {}", ("device", name), *alternatives[:2]
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a run starts from, made by :func:`prepare`.
+
+    Attributes
+    ----------
+    config : SynthesisConfig
+        Resolved: ``size``, ``model`` (the paper's defaults filled in) and ``device`` set.
+    statistics : TextureStatistics
+        Fitted, on the run's device and in its dtype.
+    target : Target
+    reference : torch.Tensor, shape (C, H', W'), float64 on the CPU
+        The image the synthesis imitates: its histogram is the output's.
+    start : torch.Tensor, shape (B, C, H, W), float64 on the CPU
+        One starting image per seed of :meth:`SynthesisConfig.seeds`.
+    """
+
+    config: SynthesisConfig
+    statistics: TextureStatistics
+    target: Target
+    reference: torch.Tensor
+    start: torch.Tensor
+
+
+def fit(
+    texture: torch.Tensor, config: SynthesisConfig, device: torch.device, *, reference: torch.Tensor | None = None
+) -> tuple[TextureStatistics, torch.Tensor, Target]:
+    """Statistics fitted to ``texture`` (C, H, W), the image the synthesis imitates, and
+    the target: the default :data:`Fit` of :func:`prepare`.
+
+    The statistics are fitted where and in the precision the synthesis runs (float64 on
+    the CPU would double the memory of the largest temporaries). The reference is the
+    periodic component of the texture for the periodic objective, else the texture
+    (``reference`` given: that image).
+    """
+    dtype = getattr(torch, config.dtype)
+    stats = TextureStatistics(texture.to(device=device, dtype=dtype), config=config.model)
+    if reference is None:
+        reference = periodic_component(texture) if config.objective == "periodic" else texture
+    return stats, reference, target_of(stats, reference, config.objective)
+
+
+def target_of(stats: TextureStatistics, reference: torch.Tensor, objective: str) -> Target:
+    """What the synthesis matches: the circular statistics of ``reference`` (the periodic
+    component) or, for the paper's objective, the exemplar's masked statistics."""
+    periodic = objective == "periodic"
+    with torch.no_grad():
+        x = reference[None].to(device=stats.target.device, dtype=stats.target.dtype)
+        return Target(
+            statistics=stats.circular(x)[0] if periodic else stats.target,
+            colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
+            masked=not periodic,
         )
-    if device.type not in ("cpu", "cuda"):
-        raise ParameterError("device", "{} is not supported; use {}, {} or {}", ("device", name), *alternatives)
-    return device
 
 
-def _config_of(config: SynthesisConfig | None, options: dict[str, Any]) -> SynthesisConfig:
-    """One configuration from ``config=`` or keyword options (model options included)."""
-    model_fields = set(ModelConfig.__dataclass_fields__)
-    model_options = {k: options.pop(k) for k in list(options) if k in model_fields}
-    if config is not None:
-        if options or model_options:
-            raise TypeError("pass either config=SynthesisConfig(...) or options, not both")
-        return config
-    unknown = sorted(set(options) - set(SynthesisConfig.__dataclass_fields__))
-    if unknown:
-        raise TypeError(
-            f"unknown option(s) {', '.join(unknown)}; expected synthesis options "
-            f"{', '.join(SynthesisConfig.__dataclass_fields__)} or model options {', '.join(sorted(model_fields))}"
-        )
-    if model_options:
-        options["model"] = replace(options.get("model", ModelConfig()), **model_options)
-    return SynthesisConfig(**options)
+def prepare(
+    texture: torch.Tensor,
+    config: SynthesisConfig,
+    *,
+    fit_with: Fit | None = None,
+    start_from: torch.Tensor | None = None,
+) -> Prepared:
+    """The one preparation of every synthesis: check, fit, target, seeds, start.
+
+    Parameters
+    ----------
+    texture : torch.Tensor, shape (C, H, W), float64
+        The image the statistics are fitted to (checked by the caller).
+    config : SynthesisConfig
+        ``size`` None: the texture's size.
+    fit_with : callable, optional
+        ``fit_with(config, device)`` -> (statistics, reference, target); default
+        :func:`fit` of ``texture``. Inpainting from the known pixels alone fits its own way.
+    start_from : torch.Tensor, optional
+        The image whose mean, spread or spectrum the starting noise takes
+        (:func:`initial_images`); default the reference.
+
+    Examples
+    --------
+    >>> texture = torch.rand(1, 32, 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    >>> from wavetex import ModelConfig
+    >>> config = SynthesisConfig(size=(32, 48), n_samples=2, device="cpu", model=ModelConfig(n_scales=2))
+    >>> prepared = prepare(texture, config)
+    >>> tuple(prepared.start.shape), prepared.config.model.delta_j
+    ((2, 1, 32, 48), 2)
+    """
+    device = resolve_device(config.device)
+    config = check_run(config, tuple(texture.shape[-2:]), texture.shape[0], device=device)
+    stats, reference, target = (fit_with or partial(fit, texture))(config, device)
+    config = replace(config, model=stats.config, device=str(device))
+    start_from = reference if start_from is None else start_from
+    start = initial_images(start_from, config.size, config.seeds(), config.init)
+    return Prepared(config, stats, target, reference, start)
 
 
 def initial_images(
@@ -180,40 +264,21 @@ def synthesize(
     >>> result.images.shape, result.n_iterations
     ((1, 32, 32), [5])
     """
-    config = _config_of(config, dict(options))
+    config = synthesis_config(config, options)
     exemplar = _validate.exemplar(exemplar).to(torch.float64)  # (C, H, W); numpy is channels last
-    device = _resolve_device(config.device)
-    if config.dtype not in DTYPES:
-        raise ParameterError(
-            "dtype", "{} must be one of %s, got %r" % (", ".join(map(repr, DTYPES)), config.dtype), ("dtype",)
-        )
-    dtype = getattr(torch, config.dtype)
-    # fitted where and in the precision the synthesis runs: float64 on the CPU would
-    # double the memory of the largest temporaries
-    stats = TextureStatistics(exemplar.to(device=device, dtype=dtype), config=config.model)
-    size = output_size(config, stats.exemplar_size)
-    _validate.image_size(size, stats.config.n_scales, "output")
-    config = replace(config, size=tuple(size), model=stats.config, device=str(device))
-    periodic = config.objective == "periodic"
-    # The image the synthesis imitates: its statistics are the target, its spectrum the
-    # "spectrum" start, its histogram the output's.
-    reference = periodic_component(exemplar) if periodic else exemplar
-    target = _target_of(stats, reference, config.objective)
-    seeds = [config.seed + k for k in range(config.n_samples)]
-    start = initial_images(reference, size, seeds, config.init)
+    prepared = prepare(exemplar, config)
+    config = prepared.config
     coarse = None
-    if _coarse_stage_fits(config, stats.exemplar_size):
-        coarse = _coarse_stage(exemplar, reference, seeds, config, progress)
-        start = upsample_periodic(torch.from_numpy(coarse.raw_images).movedim(-1, 1) if stats.n_colours == 3
-                                  else torch.from_numpy(coarse.raw_images)[:, None], size)
+    if _coarse_stage_fits(config, tuple(exemplar.shape[-2:])):
+        coarse = _coarse_stage(exemplar, prepared.reference, config, progress)
+        small = torch.from_numpy(coarse.raw_images)
+        start = upsample_periodic(small.movedim(-1, 1) if small.ndim == 4 else small[:, None], config.size)
         if coarse.interrupted or config.time_budget is not None:
             # what the coarse stage left of the budget (an interrupted run: none)
             left = 0.0 if coarse.interrupted else config.time_budget - coarse.wall_time
             config = replace(config, time_budget=max(left, 1e-9))
-    result = optimise(
-        stats, target, start, config,
-        reference=channels_last(reference), exemplar=channels_last(exemplar), progress=progress, callback=callback,
-    )
+        prepared = replace(prepared, config=config, start=start)
+    result = optimise(prepared, exemplar=channels_last(exemplar), progress=progress, callback=callback)
     if coarse is None:
         return _with_stationarity(result, exemplar)
     record = {"size": list(coarse.config.size), "n_scales": coarse.config.model.n_scales,
@@ -231,140 +296,101 @@ def _with_stationarity(result: SynthesisResult, exemplar: torch.Tensor) -> Synth
     return replace(result, extra={**result.extra, "stationarity": report.to_dict()})
 
 
-def _target_of(stats: TextureStatistics, reference: torch.Tensor, objective: str) -> Target:
-    """What the synthesis matches: the circular statistics of ``reference`` (the periodic
-    component) or, for the paper's objective, the exemplar's masked statistics."""
-    periodic = objective == "periodic"
-    with torch.no_grad():
-        x = reference[None].to(device=stats.target.device, dtype=stats.target.dtype)
-        return Target(
-            statistics=stats.circular(x)[0] if periodic else stats.target,
-            colour_correlation=stats.colour_correlation(x)[0] if stats.n_colours == 3 else None,
-            masked=not periodic,
-        )
-
-
 def _coarse_stage_fits(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> bool:
     """Whether the schedule's coarse stage applies: half the output and the exemplar
     must fit a model with one scale fewer."""
     n_scales = config.model.n_scales - 1
     smallest = min(*config.size, *exemplar_size) // 2
-    return SCHEDULES[config.schedule].coarse_iter > 0 and n_scales >= 1 and smallest >= _validate.minimum_side(n_scales)
+    return SCHEDULES[config.schedule].coarse_iter > 0 and n_scales >= 1 and smallest >= minimum_side(n_scales)
 
 
 def _coarse_stage(
-    exemplar: torch.Tensor, reference: torch.Tensor, seeds: list[int], config: SynthesisConfig, progress: bool
+    exemplar: torch.Tensor, reference: torch.Tensor, config: SynthesisConfig, progress: bool
 ) -> SynthesisResult:
     """Synthesise at half the resolution with one scale fewer: the large structures at a
     quarter of the cost per iteration, as the start of the full synthesis."""
-    device, dtype = torch.device(config.device), getattr(torch, config.dtype)
-    small_exemplar = downsample_by_two(exemplar)
-    small_reference = downsample_by_two(reference)
-    model = replace(config.model, n_scales=config.model.n_scales - 1)
-    stats = TextureStatistics(small_exemplar.to(device=device, dtype=dtype), config=model)
-    target = _target_of(stats, small_reference, config.objective)
-    small_size = (config.size[0] // 2, config.size[1] // 2)
-    coarse_config = replace(
-        config, size=small_size, model=stats.config, max_iter=SCHEDULES[config.schedule].coarse_iter,
-        histogram_match=False, probe_every=None,
+    small = replace(
+        config, size=(config.size[0] // 2, config.size[1] // 2),
+        model=replace(config.model, n_scales=config.model.n_scales - 1),
+        max_iter=SCHEDULES[config.schedule].coarse_iter, histogram_match=False, probe_every=None,
     )
-    start = initial_images(small_reference, small_size, seeds, config.init)
-    return optimise(stats, target, start, coarse_config, reference=channels_last(small_reference), progress=progress)
-
-
-def downsample_by_two(image: torch.Tensor) -> torch.Tensor:
-    """Mean of each 2×2 block of (..., H, W) → (..., H // 2, W // 2); an odd last row or
-    column is dropped.
-
-    Examples
-    --------
-    >>> downsample_by_two(torch.arange(16.0).reshape(4, 4))
-    tensor([[ 2.5000,  4.5000],
-            [10.5000, 12.5000]])
-    """
-    H, W = image.shape[-2] // 2 * 2, image.shape[-1] // 2 * 2
-    blocks = image[..., :H, :W].unflatten(-1, (W // 2, 2)).unflatten(-3, (H // 2, 2))
-    return blocks.mean(dim=(-3, -1))
-
-
-def upsample_periodic(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Band-limited (Fourier) interpolation of periodic images (..., h, w) to a larger
-    size (..., H, W): the spectrum is zero-padded, so the result stays periodic.
-
-    Examples
-    --------
-    >>> x = torch.cos(2 * torch.pi * torch.arange(8.0) / 8).repeat(8, 1)
-    >>> y = upsample_periodic(x, (16, 16))
-    >>> torch.allclose(y[0], torch.cos(2 * torch.pi * torch.arange(16.0) / 16), atol=1e-6)
-    True
-    """
-    h, w = image.shape[-2:]
-    H, W = size
-    spectrum = torch.fft.fft2(image)
-    padded = spectrum.new_zeros(*image.shape[:-2], H, W)
-    rows = list(range((h + 1) // 2)) + list(range(H - h // 2, H))
-    cols = list(range((w + 1) // 2)) + list(range(W - w // 2, W))
-    source_rows = list(range((h + 1) // 2)) + list(range(h - h // 2, h))
-    source_cols = list(range((w + 1) // 2)) + list(range(w - w // 2, w))
-    padded[..., torch.tensor(rows)[:, None], torch.tensor(cols)[None, :]] = spectrum[
-        ..., torch.tensor(source_rows)[:, None], torch.tensor(source_cols)[None, :]
-    ]
-    return torch.fft.ifft2(padded).real * (H * W / (h * w))
+    small_exemplar = downsample_by_two(exemplar)
+    prepared = prepare(small_exemplar, small, fit_with=partial(fit, small_exemplar, reference=downsample_by_two(reference)))
+    return optimise(prepared, progress=progress)
 
 
 def optimise(
-    statistics: TextureStatistics,
-    target: Target,
-    start: torch.Tensor,
-    config: SynthesisConfig,
+    prepared: Prepared,
     *,
-    reference: np.ndarray,
     exemplar: np.ndarray | None = None,
     constraint: Constraint | None = None,
     progress: bool = True,
     callback: Callback | None = None,
 ) -> SynthesisResult:
-    """Optimise images towards a target: the loop behind every kind of synthesis.
+    """Optimise the prepared start towards its target: :func:`run_schedule`, then
+    :func:`build_result`.
 
     Parameters
     ----------
-    statistics : TextureStatistics
-        Fitted to the exemplar, on the configuration's device and dtype.
-    target : Target
-    start : torch.Tensor, shape (B, C, H, W)
-        Starting images (pixels outside a constraint's unknown region are replaced by
-        the known ones).
-    config : SynthesisConfig
-        Resolved: ``size``, ``model`` and ``device`` filled in.
-    reference : np.ndarray
-        Channels-last image whose histogram the output is matched to.
+    prepared : Prepared
     exemplar : np.ndarray, optional
-        Channels-last image the memorization probes compare with (default: reference).
+        Channels-last image the memorization probes compare with (default: the reference).
     constraint : Constraint, optional
         Pixels that stay bit-identical, in the raw and the matched images.
     progress, callback
         As for :func:`synthesize`.
     """
+    run = run_schedule(prepared, exemplar=exemplar, constraint=constraint, progress=progress, callback=callback)
+    return build_result(prepared, run, constraint=constraint)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What :func:`run_schedule` leaves: the objective, each sample's state, the final
+    variables (the best point so far where the run was stopped) and the record."""
+
+    objective: Objective
+    states: list[SampleState]
+    final: torch.Tensor  # (B, D)
+    stop_reasons: list[str]
+    interrupted: bool
+    wall_time: float
+    error_history: list[list[float]]
+    probe_history: list[dict[str, Any]]
+
+
+def run_schedule(
+    prepared: Prepared,
+    *,
+    exemplar: np.ndarray | None = None,
+    constraint: Constraint | None = None,
+    progress: bool = True,
+    callback: Callback | None = None,
+) -> Run:
+    """The L-BFGS runs of the configuration's schedule, all samples together.
+
+    Each sample runs ``schedule.runs`` runs of ``schedule.iterations`` iterations (more
+    runs when ``max_iter`` asks for more), stopped at ``max_iter``, by the plateau test
+    (:func:`plateaued`), the time budget or Ctrl-C.
+    """
+    config, statistics = prepared.config, prepared.statistics
     device, dtype = torch.device(config.device), getattr(torch, config.dtype)
     if device.type == "cpu":
         torch.set_flush_denormal(True)
-    start = start.to(device=device, dtype=dtype)
+    start = prepared.start.to(device=device, dtype=dtype)
     if constraint is not None:
-        known = channels_last(constraint.known)  # as given, before any conversion
         constraint = Constraint(constraint.known.to(device=device, dtype=dtype), constraint.unknown.to(device))
         start = torch.where(constraint.unknown, start, constraint.known)
     height, width = statistics.exemplar_size
-    objective = Objective(statistics, target, start.shape, LOSS_WEIGHT * (height * width) ** 2, constraint)
+    objective = Objective(statistics, prepared.target, start.shape, LOSS_WEIGHT * (height * width) ** 2, constraint)
 
     schedule = SCHEDULES[config.schedule]
     per_run = schedule.iterations(statistics.n_colours)
-    run_options = LBFGSOptions(
-        max_iter=per_run, history_size=schedule.history_size, max_eval=per_run * 5 // 4
-    )
+    run_options = LBFGSOptions(max_iter=per_run, history_size=schedule.history_size, max_eval=per_run * 5 // 4)
     n_runs = schedule.runs(statistics.n_colours)
     cap = config.max_iter if config.max_iter is not None else n_runs * per_run
     n_runs = max(n_runs, math.ceil(cap / per_run))  # a larger cap adds runs
-    stop = _plateau(schedule) if schedule.min_decrease else None
+    stop = partial(_plateau_stop, schedule) if schedule.min_decrease else None
 
     def runs(state: SampleState):
         first = None
@@ -380,7 +406,7 @@ def optimise(
 
     monitor = Monitor(
         objective, cap, progress=progress, time_budget=config.time_budget, callback=callback,
-        probe_every=config.probe_every, exemplar=exemplar if exemplar is not None else reference,
+        probe_every=config.probe_every, exemplar=exemplar if exemplar is not None else channels_last(prepared.reference),
     )
     states = [SampleState(x=x.clone()) for x in objective.variables(start)]
     interrupted, stop_override = False, None
@@ -393,24 +419,35 @@ def optimise(
         final = torch.stack([best if best is not None else s.x for best, s in zip(objective.best_x, states)])
     finally:
         monitor.close()
-    wall_time = monitor.elapsed
+    return Run(
+        objective, states, final, [stop_override or s.stop_reason for s in states], interrupted,
+        monitor.elapsed, monitor.errors, monitor.probe_history,
+    )
 
+
+def build_result(prepared: Prepared, run: Run, *, constraint: Constraint | None = None) -> SynthesisResult:
+    """The result of a run: final measures, images (histogram-matched to the reference
+    when the configuration asks), known pixels restored bit for bit, and the record."""
+    config, objective = prepared.config, run.objective
     with torch.no_grad():
-        images = objective.images(final)
+        images = objective.images(run.final)
         values, losses = objective.measure(images)
         block_errors = objective.block_errors(images, values)
-        final_errors = statistics_error(values, target.statistics).tolist()
+        final_errors = statistics_error(values, objective.target.statistics).tolist()
 
     raw = np.stack([channels_last(image) for image in images])
+    reference = channels_last(prepared.reference)
     matched = _histogram_matched(raw, reference) if config.histogram_match else np.clip(raw, 0, 1)
     if constraint is not None:  # the known pixels stay exactly as given
+        known = channels_last(constraint.known)
         unknown = constraint.unknown.cpu().numpy()
         raw[:, ~unknown] = matched[:, ~unknown] = known[~unknown]
+    states = run.states
     return SynthesisResult(
         images=matched,
         raw_images=raw,
         loss_history=[list(s.history) for s in states],
-        error_history=monitor.errors,
+        error_history=run.error_history,
         initial_losses=objective.initial_losses or losses.tolist(),
         initial_errors=objective.initial_errors or final_errors,
         losses=losses.tolist(),
@@ -418,23 +455,54 @@ def optimise(
         block_errors=block_errors,
         n_iterations=[s.n_iter for s in states],
         n_evaluations=[s.n_evals for s in states],
-        stop_reasons=[stop_override or s.stop_reason for s in states],
-        wall_time=wall_time,
-        device=str(device),
+        stop_reasons=run.stop_reasons,
+        wall_time=run.wall_time,
+        device=config.device,
         dtype=config.dtype,
-        seeds=[config.seed + k for k in range(start.shape[0])],
+        seeds=config.seeds(),
         config=config,
         versions=versions(),
-        interrupted=interrupted,
-        probe_history=monitor.probe_history,
+        interrupted=run.interrupted,
+        probe_history=run.probe_history,
     )
 
 
-def _plateau(schedule: Schedule) -> Callable[[list[float]], str | None]:
-    def stop(history: list[float]) -> str | None:
-        w = schedule.window
-        if len(history) > w and history[-w - 1] - history[-1] < schedule.min_decrease * history[-w - 1]:
-            return f"converged: loss fell by less than {schedule.min_decrease:.0%} over {w} iterations"
-        return None
+def loss_decrease(history: Sequence[float], window: int = 50) -> float | None:
+    """Relative decrease of the loss over the last ``window`` iterations,
+    ``(L[-window-1] - L[-1]) / L[-window-1]``; None with ``window`` iterations or fewer.
 
-    return stop
+    Examples
+    --------
+    >>> loss_decrease([10.0, 9.0, 8.0], window=2)
+    0.2
+    >>> loss_decrease([10.0, 9.0], window=2) is None
+    True
+    """
+    if len(history) <= window:
+        return None
+    before, after = history[-window - 1], history[-1]
+    return (before - after) / before if before != 0 else 0.0
+
+
+def plateaued(history: Sequence[float], window: int, min_decrease: float) -> bool:
+    """The plateau test: the loss fell by less than ``min_decrease`` (a fraction) over
+    the last ``window`` iterations. It stops a schedule's runs (``Schedule.min_decrease``)
+    and :meth:`SynthesisResult.status` reads it.
+
+    Examples
+    --------
+    >>> plateaued([100.0] + [99.0] * 50, window=50, min_decrease=0.05)
+    True
+    >>> plateaued([100.0] + [90.0] * 50, window=50, min_decrease=0.05)
+    False
+    >>> plateaued([100.0] * 50, window=50, min_decrease=0.05)  # too short to judge
+    False
+    """
+    decrease = loss_decrease(history, window)
+    return decrease is not None and decrease < min_decrease
+
+
+def _plateau_stop(schedule: Schedule, history: list[float]) -> str | None:
+    if plateaued(history, schedule.window, schedule.min_decrease):
+        return f"converged: loss fell by less than {schedule.min_decrease:.0%} over {schedule.window} iterations"
+    return None

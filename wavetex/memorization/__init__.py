@@ -30,6 +30,10 @@ Image convention: numpy arrays of shape ``(H, W)`` (gray) or ``(H, W, C)`` with
 another range work too; only the tolerance that declares a window flat (per-pixel
 variance below ``1e-10``) assumes the ``[0, 1]`` range.
 
+Both probes -- :func:`probe` (a synthesis against its exemplar) and :func:`probe_fill`
+(a fill against the image's known pixels) -- measure their crops with one engine and
+decide with one verdict; their reports share :class:`CropReport`.
+
 The engine is Lewis' fast NCC: the numerator is one FFT correlation with the
 zero-mean template, the denominator comes from circular box sums (integral images on
 the torus). Colour NCC is one NCC over all channels jointly with each channel's own
@@ -49,6 +53,7 @@ Examples
 
 from ._arrays import default_crop_size
 from ._calibration import Calibration, calibrate, clear_calibration_cache
+from ._crops import CropReport
 from ._controls import (
     crop_collage,
     matched_noise,
@@ -67,6 +72,7 @@ from ._verdict import VERDICT_WORDS, VerdictThresholds
 __all__ = [
     "VERDICT_WORDS",
     "Calibration",
+    "CropReport",
     "DiversityReport",
     "FidelityMap",
     "FillReport",

@@ -7,7 +7,6 @@ float in ``[0, 1]`` or ``uint8`` / ``uint16``; internally float64 ``(H, W, C)``.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -171,7 +170,6 @@ def _is_flat(image: np.ndarray) -> bool:
     return float(image.var(axis=(0, 1)).sum()) < FLAT_VARIANCE
 
 
-
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
@@ -182,17 +180,3 @@ def _statistic(values: np.ndarray, quantile: float) -> float:
     if finite.size == 0:
         return float("nan")
     return float(np.quantile(finite, quantile))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    return value

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import _as_image, _check_channels, _plain, _read_only, _statistic
+from ..files import to_plain
+from ._arrays import _as_image, _check_channels, _read_only, _statistic
 from ._ncc import _global_match_arrays
 
 
@@ -39,9 +40,9 @@ class DiversityReport:
         True
         """
         return {
-            "pairwise_matches": _plain(self.pairwise_matches),
-            "max_match": _plain(self.max_match),
-            "mean_match": _plain(self.mean_match),
+            "pairwise_matches": to_plain(self.pairwise_matches),
+            "max_match": to_plain(self.max_match),
+            "mean_match": to_plain(self.mean_match),
         }
 
 

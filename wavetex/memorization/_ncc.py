@@ -140,15 +140,19 @@ def _search_crops(
     target: _PeriodicTarget,
     *,
     exclude_own_window: bool,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best NCC of each ``crop_size`` crop of ``source`` over the periodic target.
 
     Crops are taken circularly from ``source`` (shape ``(Hs, Ws, C)``) at the top-left
     ``positions`` (shape ``(N, 2)``). With ``exclude_own_window`` the source is the
     target and positions whose window overlaps the crop (circularly) are excluded.
+    ``allowed`` (bool, shape ``(H, W)`` of the target) restricts the windows searched
+    to the top-left positions where it is True.
 
-    Returns the best NCC per crop (NaN for flat crops), shape ``(N,)``, and the
-    top-left position of the best window in the target, shape ``(N, 2)``.
+    Returns the best NCC per crop (NaN for flat crops and for crops with no window
+    left to search), shape ``(N,)``, and the top-left position of the best window in
+    the target, shape ``(N, 2)``.
     """
     n_crops = len(positions)
     best = np.full(n_crops, np.nan)
@@ -156,6 +160,7 @@ def _search_crops(
     offsets = np.arange(crop_size)
     overlap = np.arange(-crop_size + 1, crop_size)
     step = _batch_size(target)
+    forbidden = None if allowed is None else np.where(allowed, 0.0, -np.inf)
     for start in range(0, n_crops, step):
         chunk = positions[start : start + step]
         rows = (chunk[:, 0, None] + offsets) % source.shape[0]
@@ -164,6 +169,8 @@ def _search_crops(
         maps, inverse_template_norm, flat = _window_normalized_maps(
             np.moveaxis(crops, -1, 1), target
         )
+        if forbidden is not None:
+            maps += forbidden
         if exclude_own_window:
             own_rows = (chunk[:, 0, None] + overlap) % target.height
             own_cols = (chunk[:, 1, None] + overlap) % target.width
@@ -171,8 +178,9 @@ def _search_crops(
             maps[batch_index, own_rows[:, :, None], own_cols[:, None, :]] = -np.inf
         flat_index = np.argmax(maps.reshape(len(chunk), -1), axis=1)
         values = maps.reshape(len(chunk), -1)[np.arange(len(chunk)), flat_index]
-        values = np.clip(values * inverse_template_norm, -1.0, 1.0)
-        values[flat] = np.nan
+        searched = np.isfinite(values)
+        values = np.clip(np.where(searched, values, 0.0) * inverse_template_norm, -1.0, 1.0)
+        values[flat | ~searched] = np.nan
         best[start : start + step] = values
         best_positions[start : start + step, 0] = flat_index // target.width
         best_positions[start : start + step, 1] = flat_index % target.width

@@ -15,7 +15,7 @@ VERDICT_WORDS = {
     "novel": "no copying detected (this says nothing about the texture's quality)",
     "suspicious": "some regions may be copied from the exemplar",
     "copy": "copies the exemplar (shifted, or as a collage of pieces)",
-    "indeterminate": "cannot tell: the exemplar repeats itself too exactly at this crop size",
+    "indeterminate": "cannot tell: the exemplar repeats itself too exactly at this crop size, or too few crops",
     "undefined": "cannot tell: the image, or most of it, is flat",
 }
 
@@ -42,6 +42,11 @@ class VerdictThresholds:
         ``"copy"`` when at least this fraction of the crops reach the crop copy cut.
     suspicious_excess_rate, suspicious_coherence : float
         ``"suspicious"`` when the excess rate or the coherence reaches these.
+    min_crops : int
+        Fewest non-flat crops that support a verdict drawn from the crops (a 2 x 2
+        grid: a synthesis 1.5 crops wide and high; a 64² synthesis at crop 64 gives 1
+        crop, 96² gives 4): below it the verdict is ``"indeterminate"`` unless the
+        whole-image global match alone says ``"copy"``.
 
     Examples
     --------
@@ -56,6 +61,7 @@ class VerdictThresholds:
     copy_rate: float = 0.25
     suspicious_excess_rate: float = 0.5
     suspicious_coherence: float = 0.25
+    min_crops: int = 4
 
     def crop_copy_cut(self, heldout_q95: float) -> float:
         """Best NCC from which a crop counts as copied (``min_copy_match`` uncalibrated)."""
@@ -68,6 +74,12 @@ class VerdictThresholds:
     def to_dict(self) -> dict[str, Any]:
         """The thresholds as a plain dict (recorded in every report)."""
         return asdict(self)
+
+
+def _side_for(n_crops: int, crop_size: int) -> int:
+    """Smallest square side whose crop grid (stride ``crop_size // 2``) holds ``n_crops``."""
+    per_axis = math.ceil(math.sqrt(n_crops))
+    return crop_size + (per_axis - 1) * max(1, crop_size // 2)
 
 
 def _adaptive_cut(floor: float, heldout_q95: float) -> float:
@@ -103,8 +115,15 @@ def decide(
     excess_rate: float,
     coherence: float,
     thresholds: VerdictThresholds = THRESHOLDS,
+    subject: str = "synthesis",
+    source: str = "exemplar",
 ) -> Verdict:
     """The first rule that applies (docs/memorization.md, "Verdict").
+
+    The one verdict of both probes: :func:`~wavetex.memorization.probe` judges a
+    synthesis against its exemplar, :func:`~wavetex.memorization.probe_fill` a fill
+    (``subject="fill"``) against the image's known pixels (``source="known region"``),
+    with no global match (NaN).
 
     Examples
     --------
@@ -119,23 +138,30 @@ def decide(
     """
     t = thresholds
     if synthesis_flat or exemplar_flat:
-        which = "synthesis" if synthesis_flat else "exemplar"
+        which = subject if synthesis_flat else source
         return Verdict(
             "undefined",
             f"Undefined: the {which} is flat (no variation), so similarity cannot be measured.",
             ("flat_image",),
         )
+    if n_crops == 0:
+        return Verdict(
+            "undefined",
+            f"Undefined: no {crop_size}x{crop_size} crop of the {subject} can be compared "
+            f"(n_crops 0; a fill needs crops at least half synthesised); pass a smaller crop_size.",
+            ("n_crops",),
+        )
     if n_flat_crops * 2 > n_crops:
         return Verdict(
             "undefined",
-            f"Undefined: {n_flat_crops} of the {n_crops} synthesis crops are flat (n_flat_crops, "
-            "more than half), so too little of the synthesis can be compared.",
+            f"Undefined: {n_flat_crops} of the {n_crops} {subject} crops are flat (n_flat_crops, "
+            f"more than half), so too little of the {subject} can be compared.",
             ("n_flat_crops",),
         )
     if heldout_q95 >= t.indeterminate_heldout_q95:
         return Verdict(
             "indeterminate",
-            f"Indeterminate: the exemplar repeats itself almost exactly at crop size {crop_size} "
+            f"Indeterminate: the {source} repeats itself almost exactly at crop size {crop_size} "
             f"(its own pieces match each other at heldout_q95 {heldout_q95:.3f} >= "
             f"{t.indeterminate_heldout_q95}), so copying cannot be told from faithful "
             "synthesis; a larger crop_size may help.",
@@ -148,46 +174,58 @@ def decide(
     if global_match >= global_cut:
         measures.append("global_match")
         reasons.append(
-            f"the whole synthesis matches a shifted exemplar with global match "
+            f"the whole {subject} matches a shifted {source} with global match "
             f"{global_match:.3f} (>= {global_cut:.3f})"
         )
     if copy_rate >= t.copy_rate:
         measures.append("copy_rate")
         reasons.append(
-            f"{percent} of its crops reproduce a piece of the exemplar (copy rate "
+            f"{percent} of its crops reproduce a piece of the {source} (copy rate "
             f"{copy_rate:.2f} >= {t.copy_rate}, crops with NCC >= {crop_cut:.3f})"
         )
-    if reasons:
+    n_compared = n_crops - n_flat_crops
+    if "global_match" in measures or (reasons and n_compared >= t.min_crops):
         return Verdict("copy", "Copy: " + " and ".join(reasons) + ".", tuple(measures))
+    if n_compared < t.min_crops:
+        return Verdict(
+            "indeterminate",
+            f"Indeterminate: only {n_compared} crop(s) of {crop_size}x{crop_size} pixels of the {subject} can be "
+            f"compared (n_crops; at least {t.min_crops} support a verdict), too few to tell copying from chance; "
+            f"use a {subject} at least {_side_for(t.min_crops, crop_size)} pixels wide and high, or a smaller "
+            "crop_size.",
+            ("n_crops",),
+        )
     if copy_rate > 0:
         measures.append("copy_rate")
         reasons.append(
-            f"{percent} of its crops reproduce a piece of the exemplar (copy rate "
+            f"{percent} of its crops reproduce a piece of the {source} (copy rate "
             f"{copy_rate:.2f} > 0, crops with NCC >= {crop_cut:.3f})"
         )
     if excess_rate >= t.suspicious_excess_rate:
         measures.append("excess_rate")
         reasons.append(
-            f"{100 * excess_rate:.0f}% of its crops match the exemplar better than 95% of the "
-            f"exemplar's own pieces match each other (excess rate {excess_rate:.2f} >= "
+            f"{100 * excess_rate:.0f}% of its crops match the {source} better than 95% of the "
+            f"{source}'s own pieces match each other (excess rate {excess_rate:.2f} >= "
             f"{t.suspicious_excess_rate})"
         )
     if coherence >= t.suspicious_coherence:
         measures.append("coherence")
         reasons.append(
-            f"{100 * coherence:.0f}% of its crops come from the same place of the exemplar "
+            f"{100 * coherence:.0f}% of its crops come from the same place of the {source} "
             f"as a neighbouring crop (coherence {coherence:.2f} >= {t.suspicious_coherence})"
         )
     if reasons:
         return Verdict("suspicious", "Suspicious: " + "; ".join(reasons) + ".", tuple(measures))
-    details = [f"global match {global_match:.2f} < {global_cut:.2f}", "copy rate 0"]
+    details = ["copy rate 0"]
+    if math.isfinite(global_match):
+        details.insert(0, f"global match {global_match:.2f} < {global_cut:.2f}")
     if math.isfinite(excess_rate):
         details.append(f"excess rate {excess_rate:.2f} < {t.suspicious_excess_rate}")
     if math.isfinite(coherence):
         details.append(f"coherence {coherence:.2f} < {t.suspicious_coherence}")
     return Verdict(
         "novel",
-        "No copying detected: " + ", ".join(details) + ". This says nothing about whether "
-        "the synthesis is a good texture; check its statistics error.",
+        "No copying detected: " + ", ".join(details) + f". This says nothing about whether "
+        f"the {subject} is a good texture; check its statistics error.",
         (),
     )

@@ -25,8 +25,7 @@ from .. import __version__, _validate, textures
 from .. import io as wio
 from ..errors import ArgumentMessage
 from ..memorization import calibrate, default_crop_size
-from ..statistics import ModelConfig
-from ..config import DTYPES, INITS, OBJECTIVES, SCHEDULES, SynthesisConfig, output_size
+from ..config import DTYPES, INITS, OBJECTIVES, SCHEDULES, ModelConfig, SynthesisConfig, check_run, parse_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,28 +50,7 @@ PLAN_KEYS = {
     "title": "heading of index.html (optional)",
 }
 _MODEL_FIELDS = tuple(f.name for f in dataclasses.fields(ModelConfig))
-_SIZE = re.compile(r"\s*(\d+)\s*(?:[x×X*]\s*(\d+)\s*)?")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def parse_size(value: Any) -> tuple[int, int]:
-    """``"WxH"`` (width first, as on the command line) or ``N`` -> ``(height, width)``.
-
-    Examples
-    --------
-    >>> parse_size("384x256"), parse_size(64), parse_size("128")
-    ((256, 384), (64, 64), (128, 128))
-    """
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f'size {value!r} is not a size; write "WIDTHxHEIGHT" in pixels (e.g. "256x128") or N for N×N')
-    width = int(match[1])
-    height = int(match[2]) if match[2] is not None else width
-    if width < 1 or height < 1:
-        raise ValueError(f"size {value!r} has a side of 0 pixels; each side needs at least 1 pixel")
-    return height, width
 
 
 @dataclass(frozen=True)
@@ -191,14 +169,11 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
     for schedule in schedules:
         if schedule not in SCHEDULES:
             raise ValueError(f"schedules: unknown schedule {schedule!r}; use some of {', '.join(SCHEDULES)}")
-    max_iter = _optional_positive(data, "max_iter")
-    probe_every = _optional_positive(data, "probe_every")
+    max_iter, probe_every = data.get("max_iter"), data.get("probe_every")
     gray = data.get("gray", False)
     if not isinstance(gray, bool):
         raise TypeError(f"gray must be true or false, got {gray!r}")
-    init = _choice(data, "init", INITS, "noise")
-    dtype = _choice(data, "dtype", DTYPES, "float32")
-    objective = _choice(data, "objective", tuple(OBJECTIVES), "periodic")
+    init, dtype, objective = data.get("init", "noise"), data.get("dtype", "float32"), data.get("objective", "periodic")
     title = data.get("title", Plan.title)
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {title!r}")
@@ -207,11 +182,11 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
     base_dir = Path(base_dir)
     images = {}
     for name in names:
-        path = _texture_path(name, base_dir)
+        path = textures.resolve_source(name, base_dir=base_dir, base_dir_name="the plan's folder").path
         images[name] = (path, wio.read_image(path, mode="gray" if gray else "auto"))
     configs = [
-        (model_name, SynthesisConfig(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
-                                     objective=objective, probe_every=probe_every, model=model))
+        (model_name, _config(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
+                             objective=objective, probe_every=probe_every, model=model))
         for size in sizes for model_name, model in models for schedule in schedules
     ]
     return build_plan(images, configs, seeds=seeds, gray=gray, title=title)
@@ -251,14 +226,21 @@ def build_plan(
         pixels[name] = image
         for model_name, template in configs:
             size = tuple(template.size) if template.size is not None else tuple(image.shape[:2])
-            _check_size(exemplar, size, template.model, model_name)
+            _check_size(exemplar, replace(template, size=size, n_samples=1), model_name)
             for seed in seeds:
                 config = replace(template, size=size, n_samples=1, seed=seed)
-                output_size(config, size)  # the remaining options
                 key = job_key(exemplar, config, gray=gray, model=model_name)
                 jobs.append(Job(key, exemplar.name, model_name, config, gray, exemplar.sha256))
     probe_every = next((c.probe_every for _, c in configs if c.probe_every is not None), None)
     return Plan(tuple(exemplars), tuple(jobs), pixels, probe_every, title)
+
+
+def _config(**options: Any) -> SynthesisConfig:
+    """A job's configuration (checked as it is built), its errors spelled as in a plan."""
+    try:
+        return SynthesisConfig(**options)
+    except (TypeError, ValueError) as error:
+        raise (TypeError if isinstance(error, TypeError) else ValueError)(_as_written_in_a_plan(error)) from None
 
 
 def _list(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], default: list | None = None) -> list:
@@ -281,22 +263,6 @@ PLAN_EXAMPLES = {
 }
 
 
-def _optional_positive(data: Mapping[str, Any], name: str) -> int | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}; e.g. {name} = 300, or leave it out")
-    return value
-
-
-def _choice(data: Mapping[str, Any], name: str, choices: tuple[str, ...], default: str) -> str:
-    value = data.get(name, default)
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
-
-
 def _models(table: Any) -> list[tuple[str, ModelConfig]]:
     if not isinstance(table, Mapping) or not table:
         raise TypeError('models must hold tables like [models.paper] or [models.no_shifts] with shifts = "none"')
@@ -309,9 +275,8 @@ def _models(table: Any) -> list[tuple[str, ModelConfig]]:
             raise ValueError(
                 f"models.{name}: unknown option(s) {', '.join(unknown)}; model options are {', '.join(_MODEL_FIELDS)}"
             )
-        model = ModelConfig(**options)
         try:
-            model.resolved(n_colours=1)  # checks every option
+            model = ModelConfig(**options)  # checks every option
         except (TypeError, ValueError) as error:
             raise (TypeError if isinstance(error, TypeError) else ValueError)(
                 f"models.{name}: {_as_written_in_a_plan(error)}") from None
@@ -329,24 +294,10 @@ def _as_written_in_a_plan(error: Exception) -> str:
     return error.message(_toml_spelling) if isinstance(error, ArgumentMessage) else str(error)
 
 
-def _texture_path(name: str, base_dir: Path) -> Path:
-    """A file path wins over a texture name; a name that looks like a path is a path."""
-    given = Path(name).expanduser()
-    path = given if given.is_absolute() else base_dir / given
-    if path.is_file():
-        return path
-    if given.suffix or len(given.parts) > 1:
-        raise FileNotFoundError(
-            f"texture {name!r}: no file {str(path)!r} (paths are relative to the plan's folder); "
-            "fix the path, or use a bundled name (wavetex textures)"
-        )
-    return textures.path(name)  # ValueError listing the bundled names
-
-
-def _check_size(exemplar: Exemplar, size: tuple[int, int], model: ModelConfig, model_name: str) -> None:
+def _check_size(exemplar: Exemplar, config: SynthesisConfig, model_name: str) -> None:
+    size = config.size
     try:
-        _validate.image_size(exemplar.shape[:2], model.n_scales)
-        _validate.image_size(size, model.n_scales)
+        check_run(config, exemplar.shape[:2], 3 if len(exemplar.shape) == 3 else 1)
     except ValueError as error:
         raise ValueError(f"{exemplar.name} with models.{model_name}: {_as_written_in_a_plan(error)}") from None
     crop = default_crop_size(exemplar.shape)

@@ -8,6 +8,9 @@ and ``clouds``, fractal noise. ``scripts/make_textures.py`` in the repository
 recreates every file. ``SOURCES.md`` gives the origin, licence and crop of
 each; :func:`info` returns the same table.
 
+:func:`resolve_source` turns what a user typed -- a file path or a texture name -- into
+a :class:`Source`, for the command line and for survey plans alike.
+
 Examples
 --------
 In a script, ``from wavetex import textures`` and then
@@ -23,13 +26,15 @@ In a script, ``from wavetex import textures`` and then
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
+import os
 import pathlib
 from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["info", "load", "names", "path"]
+__all__ = ["Source", "info", "load", "names", "path", "resolve_source"]
 
 _CC0_SKIMAGE = "CC0 (as stated by scikit-image)"
 _CC0_WAVETEX = "CC0 (made for wavetex)"
@@ -138,3 +143,87 @@ def load(name: str, *, mode: Literal["auto", "gray", "rgb"] = "auto") -> np.ndar
     from wavetex.io import read_image
 
     return read_image(path(name), mode=mode)
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """An input as a user gave it: an image file, or a bundled texture by name.
+
+    Attributes
+    ----------
+    text : str
+        What was given (a path or a name).
+    path : pathlib.Path
+        The image file.
+    texture : str or None
+        The bundled texture's name; None for a file.
+    """
+
+    text: str
+    path: pathlib.Path
+    texture: str | None
+
+    def record(self) -> dict[str, Any]:
+        """Where the input came from, for sidecars: the texture and its file, or the
+        absolute path of the file.
+
+        Examples
+        --------
+        >>> resolve_source("gravel").record()["texture"]
+        'gravel'
+        """
+        from wavetex.files import resolve_path
+
+        if self.texture is not None:
+            return {"texture": self.texture, "path": str(self.path)}
+        return {"path": str(resolve_path(self.path))}
+
+    @property
+    def stem(self) -> str:
+        """The name outputs are named after: the texture's name or the file's stem."""
+        return self.texture if self.texture is not None else self.path.stem
+
+
+def resolve_source(
+    name_or_path: str | os.PathLike[str],
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    base_dir_name: str = "the folder",
+) -> Source:
+    """Resolve what a user typed into an image file: a file path wins over a texture name.
+
+    ``~`` is expanded; a relative path is taken from ``base_dir`` (default: the working
+    folder), which messages call ``base_dir_name`` (e.g. "the plan's folder"). A name with a suffix or a folder in it is a path; anything else that is
+    not an existing file is a bundled texture's name.
+
+    Raises
+    ------
+    FileNotFoundError
+        A path names no file (or folder); the message says where it was looked for.
+    ValueError
+        A name is not a bundled texture (the message lists the names), or the path is a
+        symbolic link loop.
+
+    Examples
+    --------
+    >>> resolve_source("gravel").path.name, resolve_source("gravel").texture
+    ('gravel.png', 'gravel')
+    >>> resolve_source("photos/bark.png")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no file 'photos/bark.png'; check the path, or use a bundled texture name (wavetex textures).
+    """
+    from wavetex.files import resolve_path
+
+    text = os.fspath(name_or_path)
+    given = pathlib.Path(text).expanduser()
+    file = given if base_dir is None or given.is_absolute() else pathlib.Path(base_dir) / given
+    resolve_path(file)  # a symbolic link loop: ValueError
+    if file.exists():
+        return Source(text, file, None)
+    if given.suffix or len(given.parts) > 1 or os.path.lexists(file):
+        where = "" if file is given else f" (relative to {base_dir_name} {str(base_dir)!r})"
+        raise FileNotFoundError(
+            f"no file {str(file)!r}{where}; check the path, or use a bundled texture name (wavetex textures)."
+        )
+    return Source(text, path(text), text)  # ValueError listing the names

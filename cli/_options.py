@@ -1,26 +1,22 @@
-"""Pieces shared by the commands: model options, sizes, inputs and output checks.
+"""The options the commands share: model, synthesis, sizes, counts, threads, --force.
 
 Option defaults are read from the library's configuration objects
-(:class:`wavetex.ModelConfig`, :class:`wavetex.SynthesisConfig`), never repeated here.
+(:class:`wavetex.ModelConfig`, :class:`wavetex.SynthesisConfig`), never repeated here;
+parameter names are the configuration's field names (``--force`` sets ``overwrite``, the
+library's name), so that library errors name the command's own flags.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
-import numpy as np
 
-from wavetex import SEED_MAX, ModelConfig, SynthesisConfig, textures
-from wavetex import io as wio
-from wavetex._validate import _MAX_ORIENTATIONS, _MAX_PHASES, _MAX_SCALES
-from wavetex.config import DTYPES, INITS, OBJECTIVES, SCHEDULES
+from wavetex import SEED_MAX, ModelConfig, SynthesisConfig
+from wavetex.config import DTYPES, INITS, MAX_ORIENTATIONS, MAX_PHASES, MAX_SCALES, OBJECTIVES, SCHEDULES, parse_size
 from wavetex.statistics import SHIFT_MODES
 
 MODEL_DEFAULTS = ModelConfig()
@@ -39,19 +35,19 @@ def model_options(command: Callable) -> Callable:
     """
     options = [
         click.option(
-            "--n-scales", "n_scales", type=click.IntRange(1, _MAX_SCALES), default=MODEL_DEFAULTS.n_scales, show_default=True,
+            "--n-scales", "n_scales", type=click.IntRange(1, MAX_SCALES), default=MODEL_DEFAULTS.n_scales, show_default=True,
             metavar="J", help="Number of wavelet scales J; image sides need at least 2^(J+1) pixels.",
         ),
         click.option(
-            "--n-orientations", "n_orientations", type=click.IntRange(1, _MAX_ORIENTATIONS), default=MODEL_DEFAULTS.n_orientations,
+            "--n-orientations", "n_orientations", type=click.IntRange(1, MAX_ORIENTATIONS), default=MODEL_DEFAULTS.n_orientations,
             show_default=True, metavar="L", help="Number of wavelet orientations L.",
         ),
         click.option(
-            "--n-phases", "n_phases", type=click.IntRange(1, _MAX_PHASES), default=MODEL_DEFAULTS.n_phases, show_default=True,
+            "--n-phases", "n_phases", type=click.IntRange(1, MAX_PHASES), default=MODEL_DEFAULTS.n_phases, show_default=True,
             metavar="A", help="Number of rectifier phases A.",
         ),
         click.option(
-            "--delta-j", "delta_j", type=click.IntRange(0, _MAX_SCALES), default=MODEL_DEFAULTS.delta_j, metavar="N",
+            "--delta-j", "delta_j", type=click.IntRange(0, MAX_SCALES), default=MODEL_DEFAULTS.delta_j, metavar="N",
             help="Largest scale gap of the covariances  [default: the paper's, 2 for gray, 4 for colour]",
         ),
         click.option(
@@ -168,28 +164,12 @@ def synthesis_config(options: dict[str, Any]) -> SynthesisConfig:
     return SynthesisConfig(model=model, **{name: options.pop(name) for name in fields if name in options})
 
 
-def probe_line(report: dict[str, Any], sample: int | None = None) -> str:
-    """One line of memorization scores for the screen."""
-    from wavetex.report import VERDICT_WORDS
-
-    def number(name: str) -> str:
-        value = report[name]
-        return "—" if value is None else f"{value:.2f}"
-
-    prefix = f"sample {sample}: " if sample is not None else ""
-    return (
-        f"Memorization {prefix}{report['verdict']} ({VERDICT_WORDS[report['verdict']]}); global match "
-        f"{number('global_match')}, copy rate {number('copy_rate')}, memorization index "
-        f"{number('memorization_index')}, excess rate {number('excess_rate')}, coherence {number('coherence')}."
-    )
-
-
 # ------------------------------------------------------------------ sizes
 
 
 class SizeType(click.ParamType):
     """``WxH`` (width first, like image tools) or ``N`` for N×N; converts to (height, width)
-    with the library's :func:`wavetex.survey.plan.parse_size`, the parser of survey plans.
+    with the library's :func:`wavetex.config.parse_size`, the parser of survey plans too.
 
     Only the form and the sign are checked here; the library bounds the size.
     """
@@ -199,8 +179,6 @@ class SizeType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[int, int]:
         if isinstance(value, tuple):
             return value
-        from wavetex.survey.plan import parse_size
-
         try:
             return parse_size(str(value))
         except ValueError as error:
@@ -210,114 +188,14 @@ class SizeType(click.ParamType):
 SIZE = SizeType()
 
 
-# ------------------------------------------------------------------ inputs
+def n_samples_option(default: int = DEFAULTS.n_samples, help: str = "Number of independent syntheses.") -> Callable:
+    """``--n-samples K``: every command's count goes through this one option and is checked
+    by :class:`~wavetex.SynthesisConfig` (its ``__post_init__``), so 0 and negative counts
+    get the same one-line error in every command."""
+    return click.option("--n-samples", "n_samples", type=int, default=default,
+                        show_default=True, metavar="K", help=help)
 
 
-@dataclasses.dataclass(frozen=True)
-class Source:
-    """An input as given on the command line: a file, or a bundled texture by name."""
-
-    text: str
-    path: Path
-    texture: str | None
-
-    def record(self) -> dict[str, Any]:
-        """Where the input came from, for sidecars."""
-        if self.texture is not None:
-            return {"texture": self.texture, "path": str(self.path)}
-        return {"path": str(self.path.resolve())}
-
-    @property
-    def stem(self) -> str:
-        return self.texture if self.texture is not None else self.path.stem
-
-
-def resolve_source(text: str) -> Source:
-    """A file path wins over a texture name; a name that looks like a path is a path."""
-    path = Path(text)
-    looks_like_path = path.exists() or path.suffix != "" or len(path.parts) > 1
-    if looks_like_path:
-        return Source(text, path, None)
-    return Source(text, textures.path(text), text)  # ValueError listing the names
-
-
-def read(source: Source, *, gray: bool) -> np.ndarray:
-    """The image as float64 in [0, 1]: (H, W), or (H, W, 3) unless ``gray``."""
-    return wio.read_image(source.path, mode="gray" if gray else "auto")
-
-
-# ------------------------------------------------------------------ outputs
-
-
-def check_outputs(targets: Iterable[Path], inputs: Iterable[Path], *, force: bool) -> None:
-    """Refuse before any work: outputs that are inputs (even with ``force``), folders that
-    are missing, are files or refuse new files, folders in the way, and existing files
-    without ``force``."""
-    inputs = [Path(p).resolve() for p in inputs]
-    for target in targets:
-        if Path(target).resolve() in inputs:
-            raise click.ClickException(
-                f"the output {str(target)!r} is an input file, which is never overwritten "
-                "(not even with --force); choose another output path with -o"
-            )
-        check_folder(target.parent)
-        if target.is_dir():
-            raise click.ClickException(f"the output {str(target)!r} is a folder; pass a file path with -o")
-        if target.exists() and not force:
-            raise click.ClickException(
-                f"{str(target)!r} already exists; pass --force to replace it, or choose another path with -o"
-            )
-
-
-def check_folder(folder: Path) -> None:
-    """``folder`` must be an existing folder that accepts new files (tried, and cleaned up)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
-        if existing is not None and not existing.is_dir():
-            inside = "" if existing == folder else f", so it cannot hold the folder {str(folder)!r}"
-            raise click.ClickException(
-                f"{str(existing)!r} is a file, not a folder{inside}; choose another output path with -o"
-            )
-        raise click.ClickException(
-            f"the output folder {str(folder)!r} does not exist; create it first "
-            f"(mkdir -p {folder}) or choose another path with -o"
-        )
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise click.ClickException(
-            f"cannot write files in the output folder {str(folder)!r} ({error.strerror or error}); "
-            "choose another folder with -o"
-        ) from None
-
-
-@contextlib.contextmanager
-def new_folder(folder: Path) -> Iterator[Path]:
-    """Create ``folder`` if missing; if what follows fails, remove it again when it was
-    created here and is still empty, so no empty folder is left behind."""
-    created = not folder.exists()
-    folder.mkdir(exist_ok=True)
-    try:
-        yield folder
-    except BaseException:
-        if created and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
-
-
-def check_image_suffix(path: Path, bit_depth: int) -> None:
-    """The output's suffix must name an image format that holds ``bit_depth`` bits."""
-    image_format = wio.IMAGE_SUFFIXES.get(path.suffix.lower())
-    if image_format is None:
-        raise click.ClickException(
-            f"cannot tell the image format of {str(path)!r} from its suffix; "
-            f"end the output name with one of {', '.join(wio.IMAGE_SUFFIXES)}"
-        )
-    sixteen_bit = [s for s, f in wio.IMAGE_SUFFIXES.items() if f in wio.SIXTEEN_BIT_FORMATS]
-    if bit_depth == 16 and image_format not in wio.SIXTEEN_BIT_FORMATS:
-        raise click.ClickException(
-            f"{image_format} holds 8 bits per sample only; use --bit-depth 8 or an output "
-            f"ending in {', '.join(sixteen_bit)}"
-        )
+def force_option(help: str = "Replace existing output files (never an input).") -> Callable:
+    """``--force``, whose parameter is the library's ``overwrite``."""
+    return click.option("--force", "overwrite", is_flag=True, help=help)

@@ -1,0 +1,99 @@
+"""Same seeds, same images: the outputs of small seeded runs pinned as SHA-256 digests.
+
+The digests were produced by the code before the preparation path of synthesize and
+the constrained tasks was shared (issue 19); a refactoring that changes a single bit of
+any output fails here. The constrained cases were repinned once, deliberately: their
+statistics used to be fitted on the CPU in float64 and cast to the run's dtype, and are
+now fitted as synthesize fits them, on the run's device in its dtype (with the old fit
+the shared path reproduced the old digests bit for bit). They hold for the CPU build of the torch version they were made
+with, one thread (conftest); on another version the test is skipped, since floating-point
+kernels may legitimately differ there. To repin after a deliberate change, run
+``python tests/test_bit_identical.py`` and say why in the commit message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import wavetex
+
+PINNED_TORCH = "2.13.0"
+
+
+def _gray(size: int = 32, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).random((size, size))
+
+
+def _colour(size: int = 32, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.random((size, size))
+    return np.clip(np.stack([base, 0.6 * base + 0.4 * rng.random((size, size)), rng.random((size, size))], -1), 0, 1)
+
+
+def _hole(size: int = 32) -> np.ndarray:
+    mask = np.zeros((size, size), dtype=bool)
+    mask[size // 3 : size // 3 + 10, size // 3 + 2 : size // 3 + 12] = True
+    return mask
+
+
+#: name -> run; each is small (a few iterations at 32²) but goes through the whole path:
+#: the default schedule's coarse stage, the paper's schedule and objective, colour, the
+#: spectrum start, batches, and each constrained task.
+CASES = {
+    "gray_default": lambda: wavetex.synthesize(_gray(), n_scales=2, max_iter=4, progress=False),
+    "gray_default_J3_batch": lambda: wavetex.synthesize(
+        _gray(), n_scales=3, max_iter=3, n_samples=2, seed=5, size=(32, 48), progress=False),
+    "colour_default": lambda: wavetex.synthesize(_colour(), n_scales=2, max_iter=3, n_samples=2, progress=False),
+    "gray_paper": lambda: wavetex.synthesize(
+        _gray(), n_scales=2, max_iter=4, schedule="paper", objective="paper", progress=False),
+    "colour_spectrum_paper_schedule": lambda: wavetex.synthesize(
+        _colour(), n_scales=2, max_iter=3, schedule="paper", init="spectrum", seed=3, progress=False),
+    "inpaint_gray": lambda: wavetex.inpaint(_gray(48), _hole(48), n_scales=2, max_iter=4, progress=False),
+    "inpaint_colour_exemplar": lambda: wavetex.inpaint(
+        _colour(), _hole(), exemplar=_colour(seed=2), n_scales=2, max_iter=3, progress=False),
+    "extend_colour": lambda: wavetex.extend(_colour(), (40, 48), n_scales=2, max_iter=3, progress=False),
+    "tile_gray_batch": lambda: wavetex.make_tileable(
+        _gray(), 6, n_scales=2, max_iter=3, n_samples=2, seed=9, progress=False),
+    "inpaint_colour_noise": lambda: wavetex.inpaint(_colour(48), _hole(48), n_scales=2, max_iter=3, progress=False),
+}
+
+DIGESTS = {
+    'colour_default': '0afce613686497e3c9eebfdaeec29cee0bc7909c38654c5e545944e3fa19357d',
+    'colour_spectrum_paper_schedule': 'ff2aea767a9e19d1c97a3f5bf414178e0594d0ebd408713fae0de2a19b49b107',
+    'extend_colour': '4971aa3bed0fa9b7556f010e1f4ee65b81190c98f8c4194fa8cd92717811ffe8',
+    'gray_default': '34039da17419d0435c15105d14cdcd152fbedb3c683651c4c9126c029c550f95',
+    'gray_default_J3_batch': 'ab9d3aa3fc2b367772a8dfd3e1c91f21f7b047ab45ab0c8dd80c5cd8c6f5d7df',
+    'gray_paper': '7a9f7042f097905daee53a05b0e2f87e53618ebe5997035b119c4f1f439a79c0',
+    'inpaint_colour_exemplar': 'a1da8194345e7ae4d6907e5b8aa41d97b0fd7fb4354e58756db4b928871394be',
+    'inpaint_colour_noise': '1e2463f06f8915c58c1c599124a43a8fc73c8d23b3c18b1bfae7fd1edaf1d1e5',
+    'inpaint_gray': '2ff031ebe60690ab0a37613876ce03b8270e6f68f0d8c5d041167459714a840c',
+    'tile_gray_batch': '8fdab39a41ab393b503270b422ada714b2ae262c22ecd1a21599c3715246ce0c',
+}
+
+
+def digest(result: wavetex.SynthesisResult) -> str:
+    """SHA-256 over the matched and the raw images (shapes and dtypes included)."""
+    h = hashlib.sha256()
+    for array in (result.images, result.raw_images):
+        h.update(repr((array.shape, str(array.dtype))).encode())
+        h.update(np.ascontiguousarray(array).tobytes())
+    h.update(repr(result.n_iterations).encode())
+    return h.hexdigest()
+
+
+@pytest.mark.skipif(torch.__version__.split("+")[0] != PINNED_TORCH, reason=f"digests pinned with torch {PINNED_TORCH}")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_seeds_give_bit_identical_outputs(name):
+    assert digest(CASES[name]()) == DIGESTS[name], f"{name}: the outputs changed bit for bit"
+
+
+if __name__ == "__main__":  # print the digests of today's code
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    for name in sorted(CASES):
+        print(f"    {name!r}: {digest(CASES[name]())!r},", file=sys.stdout)
