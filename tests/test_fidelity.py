@@ -157,3 +157,86 @@ def test_bad_images_name_the_fix():
         local_fidelity(np.repeat(noise(1)[..., None], 3, axis=-1), noise(0))
     with pytest.raises(ValueError, match="at least 64x64"):
         local_fidelity(noise(1), noise(0)[:60])
+
+
+# ------------------------------------------------------------------ in the probe's reports
+
+
+def test_the_probe_reports_the_defect_fraction_and_map():
+    from wavetex.memorization import probe
+
+    exemplar = bricks(0)
+    good = probe(bricks(1), exemplar)
+    assert good.defect_fraction == 0.0 and good.defect_map.shape == (SIZE, SIZE) and not good.defect_map.any()
+    erased = probe(with_patch(bricks(1), ndimage.grey_opening(bricks(1), size=(5, 5))), exemplar)
+    assert erased.defect_fraction >= 0.05 and erased.defect_map[64, 64] and not erased.defect_map[4, 4]
+    summary = erased.to_dict()
+    assert summary["defect_fraction"] == erased.defect_fraction and "defect_map" not in summary
+    assert erased.to_dict(include_arrays=True)["defect_map"][64][64] is True
+    skipped = probe(bricks(1), exemplar, fidelity=False)
+    assert skipped.defect_map is None and skipped.to_dict()["defect_fraction"] is None
+    assert skipped.verdict == good.verdict and skipped.copy_rate == good.copy_rate
+
+
+def hole() -> np.ndarray:
+    unknown = np.zeros((SIZE, SIZE), dtype=bool)
+    unknown[PATCH] = True
+    return unknown
+
+
+@pytest.mark.parametrize("name", TEXTURES)
+def test_a_fill_of_the_same_texture_passes(name):
+    from wavetex.memorization import fill_fidelity
+
+    image = with_patch(TEXTURES[name](0), TEXTURES[name](1))
+    result = fill_fidelity(image, hole())
+    assert result.defect_fraction < 0.05 and not result.flagged
+
+
+@pytest.mark.parametrize("name, fill", [("bricks", "mortar erased"), ("bricks", "blurred"), ("noise", "blurred")])
+def test_a_bad_fill_is_flagged_and_the_fill_probe_reports_it(name, fill):
+    from wavetex.memorization import fill_fidelity, probe_fill
+
+    image = TEXTURES[name](0)
+    bad = ndimage.grey_opening(image, size=(5, 5)) if fill == "mortar erased" else ndimage.gaussian_filter(image, 2)
+    filled = with_patch(image, bad)
+    result = fill_fidelity(filled, hole())
+    assert result.flagged and result.map[64, 64] and not result.map[4, 4]
+    report = probe_fill(filled, hole())
+    assert report.defect_fraction == result.defect_fraction and report.to_dict()["defect_fraction"] >= 0.05
+    assert "defect fraction" in report.summary()
+
+
+def test_fill_fidelity_without_a_fill_or_known_window_is_undefined():
+    from wavetex.memorization import fill_fidelity
+
+    nothing = fill_fidelity(noise(0), np.zeros((SIZE, SIZE), dtype=bool))
+    everything = fill_fidelity(noise(0), np.ones((SIZE, SIZE), dtype=bool))
+    assert np.isnan(nothing.defect_fraction) and np.isnan(everything.defect_fraction)
+    assert not nothing.flagged and not nothing.map.any()
+    with pytest.raises(ValueError, match="unknown must be a bool array"):
+        fill_fidelity(noise(0), np.zeros((SIZE, SIZE)))
+    with pytest.raises(ParameterError, match="multiple of 4"):
+        fill_fidelity(noise(0), hole(), window=18)
+
+
+def test_the_probe_command_writes_the_defect_fraction(tmp_path, monkeypatch):
+    from cli_checks import assert_ok, invoke
+
+    from wavetex.io import write_image
+
+    monkeypatch.chdir(tmp_path)
+    write_image(tmp_path / "exemplar.png", bricks(0))
+    write_image(tmp_path / "synthesis.png", with_patch(bricks(1), noise(3)))
+    assert_ok(invoke("probe", "synthesis.png", "exemplar.png", "-o", "out"))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())["report"]
+    assert report["defect_fraction"] >= 0.05
+
+
+def test_inpaint_records_the_fill_defect_fraction():
+    import wavetex
+
+    image, unknown = bricks(0), np.zeros((SIZE, SIZE), dtype=bool)
+    unknown[48:80, 48:80] = True
+    result = wavetex.inpaint(image, unknown, n_scales=3, max_iter=1, progress=False)
+    assert "defect_fraction" in result.extra["fill_probe"][0]

@@ -63,7 +63,7 @@ from ._controls import (
     shifted_copy,
 )
 from ._diversity import DiversityReport, diversity
-from ._fidelity import FidelityMap, default_fidelity_window, local_fidelity
+from ._fidelity import FidelityMap, default_fidelity_window, fill_fidelity, local_fidelity
 from ._fill import FillReport, default_fill_crop_size, probe_fill
 from ._ncc import GlobalMatch, global_match, normalized_cross_correlation
 from ._probe import MemorizationReport, probe
@@ -86,6 +86,7 @@ __all__ = [
     "default_fidelity_window",
     "default_fill_crop_size",
     "diversity",
+    "fill_fidelity",
     "global_match",
     "local_fidelity",
     "matched_noise",

@@ -14,22 +14,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
 from ..errors import ParameterError
+from ..files import to_plain
 from ._arrays import (
     _as_image,
     _check_channels,
     _check_exemplar_size,
     _digest,
-    _plain,
     _read_only,
 )
 
-__all__ = ["FidelityMap", "local_fidelity", "default_fidelity_window", "FLAG_FRACTION"]
+__all__ = ["FidelityMap", "local_fidelity", "fill_fidelity", "default_fidelity_window", "FLAG_FRACTION"]
 
 #: Derivative-of-Gaussian scales of the features, in pixels for a 32-pixel window
 #: (they scale with the window).
@@ -38,6 +39,8 @@ SCALES = (1.0, 2.0, 4.0)
 N_ORIENTATIONS = 4
 #: Cells per window side of the two descriptors: a 4 x 4 layout and the whole window.
 LEVELS = (4, 1)
+#: The exemplar's windows are taken at stride window / REFERENCE_STRIDE.
+REFERENCE_STRIDE = 8
 #: Quantile of the exemplar's leave-out distances that bounds "has a counterpart" ...
 QUANTILE = 0.99
 #: ... times this margin.
@@ -130,7 +133,7 @@ class FidelityMap:
         >>> sorted(local_fidelity(image, image).to_dict())[:3]
         ['defect_fraction', 'flagged', 'margin']
         """
-        return {name: _plain(getattr(self, name)) for name in self.__dataclass_fields__ if name not in self._ARRAYS}
+        return {name: to_plain(getattr(self, name)) for name in self.__dataclass_fields__ if name not in self._ARRAYS}
 
 
 def _features(gray: np.ndarray, window: int) -> np.ndarray:
@@ -158,16 +161,19 @@ def _features(gray: np.ndarray, window: int) -> np.ndarray:
     return np.stack(channels)
 
 
-def _descriptors(features: np.ndarray, window: int, positions: np.ndarray, cells: int) -> np.ndarray:
-    """Hellinger descriptor (square root of the L1-normalised cell sums) of the window
-    at each top-left position: shape (N, cells * cells * K)."""
+def _cell_sums(features: np.ndarray, window: int, cells: int) -> np.ndarray:
+    """Sum of each channel over every ``window / cells`` box, indexed by its top-left corner."""
     cell = window // cells
-    # uniform_filter centres its box; the origin shift makes [y, x] the box whose
-    # top-left corner is (y, x).
-    sums = ndimage.uniform_filter(
+    # uniform_filter centres its box; the origin shift puts it at the top-left corner.
+    return ndimage.uniform_filter(
         features, size=(1, cell, cell), mode="reflect", origin=(0, -(cell // 2), -(cell // 2))
-    )
-    offsets = np.arange(cells) * cell
+    ) * (cell * cell)
+
+
+def _descriptors(sums: np.ndarray, window: int, positions: np.ndarray, cells: int) -> np.ndarray:
+    """Hellinger descriptor (square root of the L1-normalised cell sums, from
+    :func:`_cell_sums`) of the window at each top-left position: shape (N, cells² K)."""
+    offsets = np.arange(cells) * (window // cells)
     rows = positions[:, 0, None] + offsets
     cols = positions[:, 1, None] + offsets
     values = sums[:, rows[:, :, None], cols[:, None, :]]  # (K, N, cells, cells)
@@ -218,13 +224,14 @@ def _exemplar_model(exemplar_gray: np.ndarray, window: int) -> tuple[np.ndarray,
             _cache.move_to_end(key)
             return _cache[key]
     features = _features(exemplar_gray, window)
-    reference_positions, _ = _grid(exemplar_gray.shape, window, max(1, window // 8))
+    reference_positions, _ = _grid(exemplar_gray.shape, window, max(1, window // REFERENCE_STRIDE))
     null_positions, null_shape = _grid(exemplar_gray.shape, window, window // 4)
     references, thresholds = [], []
     for cells in LEVELS:
-        level_references = _descriptors(features, window, reference_positions, cells)
+        sums = _cell_sums(features, window, cells)
+        level_references = _descriptors(sums, window, reference_positions, cells)
         null = _nearest(
-            _descriptors(features, window, null_positions, cells),
+            _descriptors(sums, window, null_positions, cells),
             level_references,
             exclude=(null_positions, reference_positions, window),
         )
@@ -324,20 +331,36 @@ def local_fidelity(synthesis: Any, exemplar: Any, *, window: int | None = None) 
     positions, grid_shape = _grid(synthesis_gray.shape, size, stride)
     scores = np.max(
         [
-            _smooth(_nearest(_descriptors(features, size, positions, cells), level_references), grid_shape) / threshold
+            _smooth(_nearest(_descriptors(_cell_sums(features, size, cells), size, positions, cells), level_references), grid_shape)
+            / threshold
             for cells, level_references, threshold in zip(LEVELS, references, thresholds)
         ],
         axis=0,
     )
-    labels, n_labels = ndimage.label(scores > 1.0, structure=np.ones((3, 3)))
+    return _result(scores, np.ones(grid_shape, dtype=bool), positions, synthesis_gray.shape, size, thresholds)
+
+
+def _result(
+    scores: np.ndarray,
+    judged: np.ndarray,
+    positions: np.ndarray,
+    shape: tuple[int, int],
+    window: int,
+    thresholds: Sequence[float],
+) -> FidelityMap:
+    """Defects: windows among ``judged`` (grid of bool) with score above 1, in groups of
+    at least ``MIN_WINDOWS``; the fraction is over the judged windows."""
+    labels, n_labels = ndimage.label((scores > 1.0) & judged, structure=np.ones((3, 3)))
     large = np.bincount(labels.ravel(), minlength=n_labels + 1) >= MIN_WINDOWS
     large[0] = False
     defects = large[labels]
-    defect_fraction = float(defects.mean())
+    n_judged = int(judged.sum())
+    defect_fraction = float(defects.sum()) / n_judged if n_judged else float("nan")
+    stride = window // 4
     return FidelityMap(
         defect_fraction=defect_fraction,
-        flagged=defect_fraction >= FLAG_FRACTION,
-        window=size,
+        flagged=bool(defect_fraction >= FLAG_FRACTION),
+        window=window,
         stride=stride,
         thresholds=(float(thresholds[0]), float(thresholds[1])),
         quantile=QUANTILE,
@@ -347,8 +370,91 @@ def local_fidelity(synthesis: Any, exemplar: Any, *, window: int | None = None) 
         scores=_read_only(scores),
         defect_windows=_read_only(defects),
         window_positions=_read_only(positions),
-        map=_read_only(_pixel_map(defects, synthesis_gray.shape, size, stride)),
+        map=_read_only(_pixel_map(defects, shape, window, stride)),
     )
+
+
+def fill_fidelity(image: Any, unknown: Any, *, window: int | None = None) -> FidelityMap:
+    """:func:`local_fidelity` of the synthesised pixels of an image against its known ones.
+
+    After :func:`wavetex.inpaint` or :func:`wavetex.extend` the references are the
+    image's windows that are entirely known, the calibration their leave-out distances
+    among themselves, and the windows judged those at least half synthesised.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, 3)
+        The filled image.
+    unknown : ndarray of bool, shape (H, W)
+        True where the pixels were synthesised.
+    window : int, optional
+        Window side, a multiple of 4, at least 16; default
+        :func:`default_fidelity_window` of the image.
+
+    Returns
+    -------
+    FidelityMap
+        ``defect_fraction`` is over the judged windows (NaN when no window is at least
+        half synthesised, or no window is entirely known).
+
+    Examples
+    --------
+    >>> from scipy import ndimage
+    >>> rng = np.random.default_rng(0)
+    >>> image = ndimage.gaussian_filter(rng.random((128, 128)), 1)
+    >>> unknown = np.zeros((128, 128), dtype=bool)
+    >>> unknown[32:96, 32:96] = True
+    >>> fill_fidelity(image, unknown).defect_fraction  # a fill of the same texture
+    0.0
+    >>> image[unknown] = ndimage.gaussian_filter(image, 3)[unknown]  # a blurred fill
+    >>> fill_fidelity(image, unknown).flagged
+    True
+    """
+    array = _as_image(image, "image")
+    unknown = np.asarray(unknown)
+    if unknown.dtype != bool or unknown.shape != array.shape[:2]:
+        raise ValueError(
+            f"unknown must be a bool array of the image's size {array.shape[:2]}, got "
+            f"{unknown.dtype} {unknown.shape}; pass mask > 0"
+        )
+    size = default_fidelity_window(array.shape) if window is None else window
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size % 4 or not MIN_WINDOW <= size <= min(array.shape[:2]):
+        raise ParameterError(
+            "window",
+            "{} must be a multiple of 4 in [%d, %d] for this %d×%d (width×height) image; leave it out for %d."
+            % (MIN_WINDOW, min(array.shape[:2]) // 4 * 4, array.shape[1], array.shape[0], default_fidelity_window(array.shape)),
+            ("window", window),
+        )
+    size = int(size)
+    stride = size // 4
+    gray = array.mean(axis=-1)
+    features = _features(gray, size)
+    positions, grid_shape = _grid(gray.shape, size, stride)
+    unknown_share = ndimage.uniform_filter(
+        unknown.astype(np.float64), size=size, mode="constant", origin=-(size // 2)
+    )[positions[:, 0], positions[:, 1]]
+    known = unknown_share < 1e-9
+    judged = (unknown_share >= 0.5).reshape(grid_shape)
+    reference_positions, _ = _grid(gray.shape, size, max(1, size // REFERENCE_STRIDE))
+    reference_share = ndimage.uniform_filter(
+        unknown.astype(np.float64), size=size, mode="constant", origin=-(size // 2)
+    )[reference_positions[:, 0], reference_positions[:, 1]]
+    reference_positions = reference_positions[reference_share < 1e-9]
+    if not known.any() or not judged.any() or not len(reference_positions):
+        nothing = np.full(grid_shape, np.nan)
+        return _result(nothing, np.zeros(grid_shape, dtype=bool), positions, gray.shape, size, (np.nan, np.nan))
+    levels, thresholds = [], []
+    for cells in LEVELS:
+        sums = _cell_sums(features, size, cells)
+        references = _descriptors(sums, size, reference_positions, cells)
+        queries = _descriptors(sums, size, positions, cells)
+        distances = np.empty(len(positions))
+        distances[~known] = _nearest(queries[~known], references)
+        distances[known] = _nearest(queries[known], references, exclude=(positions[known], reference_positions, size))
+        smoothed = _smooth(distances, grid_shape)
+        thresholds.append(max(MIN_THRESHOLD, MARGIN * float(np.quantile(smoothed.ravel()[known], QUANTILE))))
+        levels.append(smoothed / thresholds[-1])
+    return _result(np.max(levels, axis=0), judged, positions, gray.shape, size, thresholds)
 
 
 def _pixel_map(defects: np.ndarray, shape: tuple[int, int], window: int, stride: int) -> np.ndarray:

@@ -41,6 +41,7 @@ import numpy as np
 
 from ._arrays import MIN_CROP_SIZE, _as_image, _is_flat
 from ._crops import CropReport, _crop_grid, _measure_crops
+from ._fidelity import MIN_WINDOW, fill_fidelity
 from ._ncc import _circular_box_sum, _PeriodicTarget, _search_crops
 from ._verdict import decide
 
@@ -63,8 +64,10 @@ class FillReport(CropReport):
     verdict, verdict_reason, verdict_measures, crop_size, crop_stride, n_crops, \
 n_flat_crops, crop_match_median, crop_match_p90, crop_match_max, copy_threshold, \
 copy_rate, excess_rate, coherence, heldout_median, heldout_q95, heldout_max, \
-memorization_index, crop_positions, match_positions, crop_matches, thresholds
-        See :class:`CropReport`.
+memorization_index, crop_positions, match_positions, crop_matches, thresholds, \
+defect_fraction, defect_map
+        See :class:`CropReport`; the local fidelity is :func:`fill_fidelity` (the
+        fill's windows against the image's entirely known windows).
     n_heldout_crops : int
         Crops of the known region used for the calibration.
     """
@@ -89,7 +92,8 @@ memorization_index, crop_positions, match_positions, crop_matches, thresholds
         return (
             f"Fill probe: {self.verdict} ({self.verdict_reason}) {self.n_crops} crops of {self.crop_size} px: "
             f"median match {number(self.crop_match_median)} vs {number(self.heldout_median)} between known "
-            f"pieces, copy rate {number(self.copy_rate)}, coherence {number(self.coherence)}."
+            f"pieces, copy rate {number(self.copy_rate)}, coherence {number(self.coherence)}, "
+            f"defect fraction {number(self.defect_fraction)}."
         )
 
 
@@ -181,4 +185,10 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> Fil
         subject="fill",
         source="known region",
     )
-    return FillReport(**measures.report_fields(verdict), n_heldout_crops=int(np.isfinite(heldout).sum()))
+    fidelity = fill_fidelity(array, unknown) if min(array.shape[:2]) >= MIN_WINDOW else None
+    return FillReport(
+        **measures.report_fields(verdict),
+        n_heldout_crops=int(np.isfinite(heldout).sum()),
+        defect_fraction=math.nan if fidelity is None else fidelity.defect_fraction,
+        defect_map=None if fidelity is None else fidelity.map,
+    )
