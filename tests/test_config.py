@@ -146,19 +146,21 @@ import resource, sys, numpy as np, torch
 torch.set_num_threads(1)
 import wavetex
 from wavetex.config import ModelConfig, SynthesisConfig, memory_needed
-side, colours = int(sys.argv[1]), int(sys.argv[2])
-image = np.random.default_rng(0).random((side, side, 3) if colours == 3 else (side, side))
-wavetex.synthesize(image, schedule="paper", max_iter=2, n_scales=4, progress=False)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(peak, memory_needed(SynthesisConfig(size=(side, side), model=ModelConfig(n_scales=4)), (side, side), colours))
+for side in (96, 192):  # the peak of the second run is its own: it needs more than the first
+    image = np.random.default_rng(0).random((side, side))
+    wavetex.synthesize(image, schedule="paper", max_iter=2, n_scales=4, progress=False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(peak, memory_needed(SynthesisConfig(size=(side, side), model=ModelConfig(n_scales=4)), (side, side), 1))
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss is in kilobytes on Linux")
-@pytest.mark.parametrize("side, colours", [(128, 3)])
-def test_the_memory_model_bounds_the_measured_peak(side, colours):
-    """The estimate is above the peak resident memory of a real run, and not far above."""
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(side), str(colours)], capture_output=True, text=True,
+def test_the_memory_model_bounds_the_measured_peak():
+    """What the estimate adds per pixel is at least what a real run adds, and not far more;
+    the estimate itself is near the peak (which also holds the interpreter's own memory)."""
+    done = subprocess.run([sys.executable, "-c", MEASURE], capture_output=True, text=True,
                           check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    peak, estimate = map(int, done.stdout.split())
-    assert 0.9 * peak < estimate < 1.6 * peak, (peak, estimate)
+    (small_peak, small_estimate), (peak, estimate) = (map(int, line.split()) for line in done.stdout.split("\n")[:2])
+    measured, estimated = peak - small_peak, estimate - small_estimate
+    assert 0.8 * measured < estimated < 2 * measured, (measured, estimated)
+    assert 0.75 * peak < estimate < 1.6 * peak, (peak, estimate)

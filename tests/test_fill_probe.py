@@ -68,3 +68,23 @@ def test_a_hole_smaller_than_half_a_crop_is_undefined(gravel):
     unknown[60:64, 60:64] = True
     report = probe_fill(gravel, unknown)
     assert report.verdict == "undefined" and "smaller crop_size" in report.verdict_reason
+
+
+def test_a_piece_of_the_exemplar_pasted_into_the_hole_is_a_copy_when_the_exemplar_is_searched(gravel):
+    """inpaint(exemplar=...) takes the statistics from another image: the probe must look
+    there too, or a verbatim patch of it reads "novel" (issue 20, item 7)."""
+    exemplar = read_image(textures.path("gravel"))[128:256, 128:256]
+    pasted = gravel.copy()
+    pasted[40:88, 48:96] = exemplar[10:58, 20:68]
+    alone = probe_fill(pasted, hole())
+    assert alone.verdict != "copy" and not alone.searched_exemplar
+    report = probe_fill(pasted, hole(), exemplar=exemplar)
+    assert report.verdict == "copy", report.verdict_reason
+    assert report.searched_exemplar and report.match_in_exemplar.mean() > 0.5
+    assert report.coherence > 0.5 and "match_in_exemplar" not in report.to_dict()
+    in_exemplar = report.match_positions[report.match_in_exemplar] - report.crop_positions[report.match_in_exemplar]
+    assert np.median(in_exemplar[:, 0]) == 10 - 40 and np.median(in_exemplar[:, 1]) == 20 - 48
+    truth = probe_fill(gravel, hole(), exemplar=exemplar)
+    assert truth.verdict == "novel", truth.verdict_reason
+    with pytest.raises(ValueError, match="two crops"):
+        probe_fill(gravel, hole(), exemplar=exemplar[:24, :24])

@@ -21,7 +21,7 @@ The verdict answers "was the exemplar copied?", not "is the synthesis a good
 texture?": ``"novel"`` means no copying was detected.
 
 Controls (shifted copies, collages, noisy and partial copies, phase-randomized
-exemplars, matched noise) are provided to check the probe on a texture of one's own.
+exemplars, matched noise, other crops of the exemplar's photograph) are provided to check the probe on a texture of one's own.
 The measures and verdict rules are described in docs/memorization.md.
 
 Image convention: numpy arrays of shape ``(H, W)`` (gray) or ``(H, W, C)`` with
@@ -57,6 +57,7 @@ from ._crops import CropReport
 from ._controls import (
     crop_collage,
     matched_noise,
+    natural_crops,
     noisy_shifted_copy,
     partial_copy,
     phase_randomized,
@@ -90,6 +91,7 @@ __all__ = [
     "global_match",
     "local_fidelity",
     "matched_noise",
+    "natural_crops",
     "noisy_shifted_copy",
     "normalized_cross_correlation",
     "partial_copy",

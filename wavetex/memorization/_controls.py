@@ -287,3 +287,51 @@ def partial_copy(
     source = _shifted(image, None, rng)
     result[:, left : left + strip_width] = source[:, left : left + strip_width]
     return _restore(result, exemplar)
+
+
+def natural_crops(
+    photograph: np.ndarray, exemplar_box: tuple[int, int, int, int], size: int, *, step: int | None = None
+) -> list[np.ndarray]:
+    """Crops of the exemplar's photograph that do not overlap the exemplar (negative control).
+
+    A faithful synthesis of a quasi-periodic texture (bricks, weaves) resembles the
+    exemplar the way another piece of the same wall does; the probe must not call
+    such pieces copies. They are the ``size x size`` crops of ``photograph`` on a grid of
+    step ``step`` (default ``size``) that share no pixel with the exemplar.
+
+    Parameters
+    ----------
+    photograph : ndarray, shape (H, W) or (H, W, C)
+        The photograph the exemplar was cut from.
+    exemplar_box : tuple of int
+        ``(top, left, height, width)`` of the exemplar in ``photograph``.
+    size : int
+        Side of the crops.
+    step : int, optional
+        Distance between neighbouring crops (default ``size``: crops do not overlap).
+
+    Returns
+    -------
+    list of ndarray
+        Crops with the dtype of ``photograph``, row-major.
+
+    Examples
+    --------
+    >>> photograph = np.random.default_rng(0).random((128, 128))
+    >>> len(natural_crops(photograph, (0, 0, 64, 64), 64))
+    3
+    """
+    array = np.asarray(photograph)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive integer; got {size!r}. Pass e.g. 64.")
+    step = size if step is None else step
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise ValueError(f"step must be a positive integer; got {step!r}. Pass e.g. {size // 2}.")
+    top, left, height, width = exemplar_box
+    crops = []
+    for y in range(0, array.shape[0] - size + 1, step):
+        for x in range(0, array.shape[1] - size + 1, step):
+            if y < top + height and top < y + size and x < left + width and left < x + size:
+                continue
+            crops.append(array[y : y + size, x : x + size].copy())
+    return crops

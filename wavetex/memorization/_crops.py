@@ -162,11 +162,12 @@ class _CropMeasures:
     match_positions: np.ndarray
     crop_matches: np.ndarray
     displacements: np.ndarray
+    in_second_target: np.ndarray
 
     def report_fields(self, verdict: Verdict) -> dict[str, Any]:
         """The keyword arguments of :class:`CropReport` (its subclasses add their own)."""
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        del fields["displacements"]
+        del fields["displacements"], fields["in_second_target"]
         for name in CropReport._ARRAY_FIELDS:
             if name in fields:  # the defect map comes from the fidelity measure
                 fields[name] = _read_only(fields[name])
@@ -192,14 +193,21 @@ def _coherence(
     valid: np.ndarray,
     grid_shape: tuple[int, int],
     steps: int,
-    period: tuple[int, int],
+    period: tuple[int, int] | np.ndarray,
+    labels: np.ndarray | None = None,
 ) -> float:
-    """Fraction of valid crops agreeing with a valid neighbour ``steps`` cells away."""
+    """Fraction of valid crops agreeing with a valid neighbour ``steps`` cells away.
+
+    ``period`` is the searched image's shape, or one per crop (shape ``(N, 2)``) when
+    crops matched in different images, told apart by ``labels`` (shape ``(N,)``):
+    crops that matched in different images never agree.
+    """
     displacement_grid = displacements.reshape(*grid_shape, 2)
     valid_grid = valid.reshape(grid_shape)
+    period_grid = np.broadcast_to(np.asarray(period), displacements.shape).reshape(*grid_shape, 2)
+    label_grid = (np.zeros(len(displacements), dtype=np.int64) if labels is None else labels).reshape(grid_shape)
     agrees = np.zeros(grid_shape, dtype=bool)
     has_neighbour = np.zeros(grid_shape, dtype=bool)
-    period_array = np.asarray(period)
     for axis in (0, 1):
         if grid_shape[axis] <= steps:
             continue
@@ -210,8 +218,9 @@ def _coherence(
             there[axis] = slice(steps, None) if sign > 0 else slice(0, grid_shape[axis] - steps)
             pair_valid = valid_grid[tuple(here)] & valid_grid[tuple(there)]
             difference = np.abs(displacement_grid[tuple(here)] - displacement_grid[tuple(there)])
-            difference = np.minimum(difference, period_array - difference)
+            difference = np.minimum(difference, period_grid[tuple(here)] - difference)
             close = np.all(difference <= COHERENCE_TOLERANCE, axis=-1)
+            close &= label_grid[tuple(here)] == label_grid[tuple(there)]
             has_neighbour[tuple(here)] |= pair_valid
             agrees[tuple(here)] |= pair_valid & close
     n_eligible = int(np.count_nonzero(has_neighbour & valid_grid))
@@ -228,6 +237,7 @@ def _measure_crops(
     *,
     selected: np.ndarray | None = None,
     allowed: np.ndarray | None = None,
+    second_target: _PeriodicTarget | None = None,
 ) -> _CropMeasures:
     """Search the crops of ``image`` in ``target`` and measure them against a calibration.
 
@@ -246,6 +256,9 @@ def _measure_crops(
         whole grid with the others left out.
     allowed : ndarray of bool, shape (H', W'), optional
         Top-left positions of the target windows a crop may match (default all).
+    second_target : _PeriodicTarget, optional
+        Another image searched too (every window, periodic); a crop's best match is
+        the better of the two, and ``in_second_target`` says which.
     """
     stride = max(1, crop_size // 2)
     grid, n_rows, n_cols = _crop_grid(image.shape, crop_size, stride)
@@ -259,7 +272,14 @@ def _measure_crops(
     else:
         matches = np.full(len(positions), np.nan)
         match_positions = np.zeros((len(positions), 2), dtype=np.int64)
-    period = (target.height, target.width)
+    periods = np.broadcast_to(np.array([target.height, target.width]), (len(positions), 2)).copy()
+    in_second = np.zeros(len(positions), dtype=bool)
+    if second_target is not None and len(positions):
+        second, second_positions = _search_crops(image, positions, crop_size, second_target, exclude_own_window=False)
+        in_second = np.isfinite(second) & ~(matches >= second)  # also where no known window was searched
+        matches = np.where(in_second, second, matches)
+        match_positions = np.where(in_second[:, None], second_positions, match_positions)
+        periods[in_second] = (second_target.height, second_target.width)
     valid = np.isfinite(matches)
     n_valid = int(np.count_nonzero(valid))
     heldout_median, heldout_q95, heldout_max = (_statistic(heldout_matches, q) for q in (0.5, 0.95, 1.0))
@@ -275,13 +295,18 @@ def _measure_crops(
     if math.isfinite(heldout_median) and heldout_median < 1.0:
         memorization_index = (crop_match_median - heldout_median) / (1.0 - heldout_median)
 
-    displacements = (match_positions - positions) % np.asarray(period)
+    displacements = (match_positions - positions) % periods
     grid_displacements = np.zeros((len(grid), 2), dtype=np.int64)
     grid_displacements[selected] = displacements
+    grid_periods = np.ones((len(grid), 2), dtype=np.int64)
+    grid_periods[selected] = periods
+    grid_labels = np.zeros(len(grid), dtype=np.int64)
+    grid_labels[selected] = in_second
     grid_valid = np.zeros(len(grid), dtype=bool)
     grid_valid[np.flatnonzero(selected)[valid]] = True
     coherence = _coherence(
-        grid_displacements, grid_valid, (n_rows, n_cols), steps=math.ceil(crop_size / stride), period=period
+        grid_displacements, grid_valid, (n_rows, n_cols), steps=math.ceil(crop_size / stride), period=grid_periods,
+        labels=grid_labels,
     )
     return _CropMeasures(
         crop_size=crop_size,
@@ -303,4 +328,5 @@ def _measure_crops(
         match_positions=match_positions,
         crop_matches=matches,
         displacements=displacements,
+        in_second_target=in_second,
     )

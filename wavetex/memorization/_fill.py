@@ -34,12 +34,13 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._arrays import MIN_CROP_SIZE, _as_image, _is_flat
+from ._arrays import MIN_CROP_SIZE, _as_image, _check_channels, _digest, _is_flat, _read_only
+from ._calibration import _calibrate_array
 from ._crops import CropReport, _crop_grid, _measure_crops
 from ._fidelity import MIN_WINDOW, fill_fidelity
 from ._ncc import _circular_box_sum, _PeriodicTarget, _search_crops
@@ -69,10 +70,20 @@ defect_fraction, defect_map
         See :class:`CropReport`; the local fidelity is :func:`fill_fidelity` (the
         fill's windows against the image's entirely known windows).
     n_heldout_crops : int
-        Crops of the known region used for the calibration.
+        Crops used for the calibration (of the known region, and of the exemplar
+        when one was searched).
+    searched_exemplar : bool
+        Whether an exemplar was searched besides the known pixels.
+    match_in_exemplar : ndarray of bool, shape (N,)
+        Which crops' best match lies in the exemplar (their ``match_positions`` are
+        then positions in the exemplar).
     """
 
     n_heldout_crops: int
+    searched_exemplar: bool = False
+    match_in_exemplar: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=bool))
+
+    _ARRAY_FIELDS = (*CropReport._ARRAY_FIELDS, "match_in_exemplar")
 
     def summary(self) -> str:
         """One line for people.
@@ -119,7 +130,7 @@ def _allowed_windows(unknown: np.ndarray, crop_size: int) -> np.ndarray:
     return allowed
 
 
-def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> FillReport:
+def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None, exemplar: Any = None) -> FillReport:
     """Measure whether the synthesised pixels of an image copy its known pixels.
 
     Parameters
@@ -130,6 +141,10 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> Fil
         True where the pixels were synthesised.
     crop_size : int, optional
         Crop side ``p`` (at least 16); default :func:`default_fill_crop_size`.
+    exemplar : ndarray, shape (H', W') or (H', W', C), optional
+        The image the fill's statistics came from (``inpaint(..., exemplar=...)``):
+        searched too, as a periodic image, so that a piece of it pasted into the fill
+        reads as a copy; its own leave-one-out calibration joins the known region's.
 
     Returns
     -------
@@ -164,11 +179,25 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> Fil
     heldout = np.empty(0)
     if len(known_grid):
         heldout, _ = _search_crops(array, known_grid, size, target, exclude_own_window=True, allowed=allowed)
+    exemplar_target = None
+    if exemplar is not None:
+        exemplar_array = _as_image(exemplar, "exemplar")
+        _check_channels(array, exemplar_array, "image and exemplar")
+        if min(exemplar_array.shape[:2]) < 2 * size:
+            raise ValueError(
+                f"the exemplar ({exemplar_array.shape[0]}x{exemplar_array.shape[1]}) must be at least two crops "
+                f"({2 * size} pixels) wide and high to be searched at crop size {size}; pass a smaller crop_size"
+            )
+        exemplar_target = _PeriodicTarget(exemplar_array)
+        calibration = _calibrate_array(exemplar_array, size, _digest(exemplar_array), exemplar_target)
+        heldout = np.concatenate([heldout, calibration.heldout_matches])
 
     grid, _, _ = _crop_grid(array.shape, size, max(1, size // 2))
     fraction = _circular_box_sum(unknown[:, :, None].astype(np.float64), size, size)[..., 0] / size**2
     in_fill = fraction[grid[:, 0], grid[:, 1]] >= FILL_FRACTION
-    measures = _measure_crops(array, target, size, heldout, selected=in_fill, allowed=allowed)
+    measures = _measure_crops(
+        array, target, size, heldout, selected=in_fill, allowed=allowed, second_target=exemplar_target
+    )
 
     fill_pixels, known_pixels = array[unknown], array[~unknown]
     verdict = decide(
@@ -189,6 +218,8 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None) -> Fil
     return FillReport(
         **measures.report_fields(verdict),
         n_heldout_crops=int(np.isfinite(heldout).sum()),
+        searched_exemplar=exemplar is not None,
+        match_in_exemplar=_read_only(measures.in_second_target),
         defect_fraction=math.nan if fidelity is None else fidelity.defect_fraction,
         defect_map=None if fidelity is None else fidelity.map,
     )

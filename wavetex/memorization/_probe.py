@@ -120,11 +120,14 @@ def probe(
         1. ``"undefined"`` -- synthesis or exemplar flat, or more than half the
            synthesis crops flat;
         2. ``"indeterminate"`` -- ``heldout_q95 >= 0.95``;
-        3. ``"copy"`` -- ``global_match >= max(0.8, (1 + heldout_q95) / 2)`` or
-           ``copy_rate >= 0.25``;
-        4. ``"suspicious"`` -- ``copy_rate > 0``, ``excess_rate >= 0.5`` or
+        3. ``"copy"`` -- ``global_match >= max(0.8, (1 + heldout_q95) / 2)``, or
+           ``copy_rate >= 0.25`` with at least 4 crops compared;
+        4. ``"indeterminate"`` -- fewer than 4 crops compared (``min_crops``), or a
+           quasi-periodic exemplar (``heldout_q95 >= 0.8``) with ``0 < copy_rate <
+           0.25`` and no other sign: another piece of the same wall does that too;
+        5. ``"suspicious"`` -- ``copy_rate > 0``, ``excess_rate >= 0.5`` or
            ``coherence >= 0.25``;
-        5. ``"novel"`` (no copying detected).
+        6. ``"novel"`` (no copying detected).
 
     Examples
     --------

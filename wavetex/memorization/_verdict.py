@@ -42,6 +42,12 @@ class VerdictThresholds:
         ``"copy"`` when at least this fraction of the crops reach the crop copy cut.
     suspicious_excess_rate, suspicious_coherence : float
         ``"suspicious"`` when the excess rate or the coherence reaches these.
+    quasi_periodic_heldout_q95 : float
+        A quasi-periodic exemplar (bricks, weaves) whose own pieces match each other
+        this well: a few crops over the copy cut (copy rate above 0 but below
+        ``copy_rate``, and nothing else) are what faithful synthesis, or another crop
+        of the same photograph, gives too -- the verdict is ``"indeterminate"``, not
+        ``"suspicious"``.
     min_crops : int
         Fewest non-flat crops that support a verdict drawn from the crops (a 2 x 2
         grid: a synthesis 1.5 crops wide and high; a 64² synthesis at crop 64 gives 1
@@ -61,6 +67,7 @@ class VerdictThresholds:
     copy_rate: float = 0.25
     suspicious_excess_rate: float = 0.5
     suspicious_coherence: float = 0.25
+    quasi_periodic_heldout_q95: float = 0.8
     min_crops: int = 4
 
     def crop_copy_cut(self, heldout_q95: float) -> float:
@@ -213,6 +220,15 @@ def decide(
         reasons.append(
             f"{100 * coherence:.0f}% of its crops come from the same place of the {source} "
             f"as a neighbouring crop (coherence {coherence:.2f} >= {t.suspicious_coherence})"
+        )
+    if measures == ["copy_rate"] and heldout_q95 >= t.quasi_periodic_heldout_q95:
+        return Verdict(
+            "indeterminate",
+            f"Indeterminate: {percent} of the {subject}'s crops reach the copy cut {crop_cut:.3f} (copy rate "
+            f"{copy_rate:.2f} < {t.copy_rate}), but the {source} is quasi-periodic (its own pieces match each other "
+            f"at heldout_q95 {heldout_q95:.3f} >= {t.quasi_periodic_heldout_q95}), so a few close matches are what "
+            "faithful synthesis gives too; a larger crop_size may tell them apart.",
+            ("copy_rate", "heldout_q95"),
         )
     if reasons:
         return Verdict("suspicious", "Suspicious: " + "; ".join(reasons) + ".", tuple(measures))
