@@ -212,7 +212,11 @@ def test_fill_fidelity_without_a_fill_or_known_window_is_undefined():
 
     nothing = fill_fidelity(noise(0), np.zeros((SIZE, SIZE), dtype=bool))
     everything = fill_fidelity(noise(0), np.ones((SIZE, SIZE), dtype=bool))
+    sliver = np.ones((SIZE, SIZE), dtype=bool)
+    sliver[:20, :20] = False  # known windows exist, but they all overlap each other
+    lonely = fill_fidelity(noise(0), sliver)
     assert np.isnan(nothing.defect_fraction) and np.isnan(everything.defect_fraction)
+    assert np.isnan(lonely.defect_fraction)
     assert not nothing.flagged and not nothing.map.any()
     with pytest.raises(ValueError, match="unknown must be a bool array"):
         fill_fidelity(noise(0), np.zeros((SIZE, SIZE)))

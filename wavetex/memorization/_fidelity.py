@@ -451,6 +451,11 @@ def fill_fidelity(image: Any, unknown: Any, *, window: int | None = None) -> Fid
         distances = np.empty(len(positions))
         distances[~known] = _nearest(queries[~known], references)
         distances[known] = _nearest(queries[known], references, exclude=(positions[known], reference_positions, size))
+        finite = np.isfinite(distances)
+        if not finite[known].any():  # no known window has a non-overlapping known window
+            nothing = np.full(grid_shape, np.nan)
+            return _result(nothing, np.zeros(grid_shape, dtype=bool), positions, gray.shape, size, (np.nan, np.nan))
+        distances[~finite] = distances[finite].max()  # conservative: raises the threshold
         smoothed = _smooth(distances, grid_shape)
         thresholds.append(max(MIN_THRESHOLD, MARGIN * float(np.quantile(smoothed.ravel()[known], QUANTILE))))
         levels.append(smoothed / thresholds[-1])
