@@ -60,6 +60,12 @@ def synth(
         return [probe_line(report, k if result.n_samples > 1 else None)
                 for k, report in enumerate(result.extra.get("probe", []))]
 
-    run_and_finish("synth", source, config, lambda **kw: synthesize(exemplar, **kw),
+    def call(**kw: object) -> wavetex.SynthesisResult:
+        result = synthesize(exemplar, **kw)
+        if not result.extra["stationarity"]["stationary"]:  # a warning, not an error
+            click.echo(f"warning: {result.extra['stationarity']['message']}.", err=True)
+        return result
+
+    run_and_finish("synth", source, config, call,
                    inputs=[source.path], output=output, bit_depth=bit_depth, overwrite=overwrite, quiet=quiet,
                    record={"gray": gray}, measure=measure, lines=lines)

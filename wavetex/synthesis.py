@@ -51,6 +51,7 @@ from .objective import LOSS_WEIGHT, Constraint, Objective, Target, statistics_er
 from .provenance import versions
 from .representation import downsample_by_two, periodic_component, upsample_periodic
 from .result import SynthesisResult
+from .stationarity import check_stationarity
 from .statistics import TextureStatistics
 
 __all__ = [
@@ -245,7 +246,10 @@ def synthesize(
     Returns
     -------
     SynthesisResult
-        ``extra["coarse"]`` records the coarse stage when there was one.
+        ``extra["coarse"]`` records the coarse stage when there was one;
+        ``extra["stationarity"]`` whether the exemplar is one texture
+        (:func:`wavetex.stationarity.check_stationarity`, a plain dict; exemplars
+        under 128 pixels a side are not checked).
 
     Raises
     ------
@@ -276,13 +280,20 @@ def synthesize(
         prepared = replace(prepared, config=config, start=start)
     result = optimise(prepared, exemplar=channels_last(exemplar), progress=progress, callback=callback)
     if coarse is None:
-        return result
+        return _with_stationarity(result, exemplar)
     record = {"size": list(coarse.config.size), "n_scales": coarse.config.model.n_scales,
               "iterations": coarse.n_iterations, "evaluations": coarse.n_evaluations, "wall_time": coarse.wall_time}
     changes: dict[str, Any] = dict(wall_time=result.wall_time + coarse.wall_time, extra={**result.extra, "coarse": record})
     if coarse.interrupted:
         changes.update(interrupted=True, stop_reasons=["interrupted"] * result.n_samples)
-    return replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
+    result = replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
+    return _with_stationarity(result, exemplar)
+
+
+def _with_stationarity(result: SynthesisResult, exemplar: torch.Tensor) -> SynthesisResult:
+    """Record in ``extra["stationarity"]`` whether the exemplar (C, H, W) is one texture."""
+    report = check_stationarity(channels_last(exemplar))
+    return replace(result, extra={**result.extra, "stationarity": report.to_dict()})
 
 
 def _coarse_stage_fits(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> bool:

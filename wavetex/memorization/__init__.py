@@ -64,6 +64,7 @@ from ._controls import (
     shifted_copy,
 )
 from ._diversity import DiversityReport, diversity
+from ._fidelity import FidelityMap, default_fidelity_window, fill_fidelity, local_fidelity
 from ._fill import FillReport, default_fill_crop_size, probe_fill
 from ._ncc import GlobalMatch, global_match, normalized_cross_correlation
 from ._probe import MemorizationReport, probe
@@ -74,6 +75,7 @@ __all__ = [
     "Calibration",
     "CropReport",
     "DiversityReport",
+    "FidelityMap",
     "FillReport",
     "GlobalMatch",
     "MemorizationReport",
@@ -82,9 +84,12 @@ __all__ = [
     "clear_calibration_cache",
     "crop_collage",
     "default_crop_size",
+    "default_fidelity_window",
     "default_fill_crop_size",
     "diversity",
+    "fill_fidelity",
     "global_match",
+    "local_fidelity",
     "matched_noise",
     "natural_crops",
     "noisy_shifted_copy",

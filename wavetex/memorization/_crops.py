@@ -71,6 +71,12 @@ class CropReport:
         Best NCC of each crop (NaN for flat crops).
     thresholds : VerdictThresholds
         The thresholds the verdict used.
+    defect_fraction : float
+        Local fidelity (docs/fidelity.md): the fraction of the synthesis's (or the
+        fill's) windows with no counterpart in the exemplar (the known region); NaN
+        when not measured.
+    defect_map : ndarray of bool, shape (H, W), or None
+        Where those windows are (:attr:`FidelityMap.map`); None when not measured.
     """
 
     verdict: str
@@ -95,8 +101,10 @@ class CropReport:
     match_positions: np.ndarray = field(repr=False)
     crop_matches: np.ndarray = field(repr=False)
     thresholds: VerdictThresholds = THRESHOLDS
+    defect_fraction: float = math.nan
+    defect_map: np.ndarray | None = field(default=None, repr=False)
 
-    _ARRAY_FIELDS = ("crop_positions", "match_positions", "crop_matches")
+    _ARRAY_FIELDS = ("crop_positions", "match_positions", "crop_matches", "defect_map")
 
     def to_dict(self, *, include_arrays: bool = False) -> dict[str, Any]:
         """Plain, JSON-serialisable view (NaN becomes ``None``).
@@ -161,7 +169,8 @@ class _CropMeasures:
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         del fields["displacements"], fields["in_second_target"]
         for name in CropReport._ARRAY_FIELDS:
-            fields[name] = _read_only(fields[name])
+            if name in fields:  # the defect map comes from the fidelity measure
+                fields[name] = _read_only(fields[name])
         return {
             "verdict": verdict.name,
             "verdict_reason": verdict.reason,

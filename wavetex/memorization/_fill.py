@@ -42,6 +42,7 @@ import numpy as np
 from ._arrays import MIN_CROP_SIZE, _as_image, _check_channels, _digest, _is_flat, _read_only
 from ._calibration import _calibrate_array
 from ._crops import CropReport, _crop_grid, _measure_crops
+from ._fidelity import MIN_WINDOW, fill_fidelity
 from ._ncc import _circular_box_sum, _PeriodicTarget, _search_crops
 from ._verdict import decide
 
@@ -64,8 +65,10 @@ class FillReport(CropReport):
     verdict, verdict_reason, verdict_measures, crop_size, crop_stride, n_crops, \
 n_flat_crops, crop_match_median, crop_match_p90, crop_match_max, copy_threshold, \
 copy_rate, excess_rate, coherence, heldout_median, heldout_q95, heldout_max, \
-memorization_index, crop_positions, match_positions, crop_matches, thresholds
-        See :class:`CropReport`.
+memorization_index, crop_positions, match_positions, crop_matches, thresholds, \
+defect_fraction, defect_map
+        See :class:`CropReport`; the local fidelity is :func:`fill_fidelity` (the
+        fill's windows against the image's entirely known windows).
     n_heldout_crops : int
         Crops used for the calibration (of the known region, and of the exemplar
         when one was searched).
@@ -100,7 +103,8 @@ memorization_index, crop_positions, match_positions, crop_matches, thresholds
         return (
             f"Fill probe: {self.verdict} ({self.verdict_reason}) {self.n_crops} crops of {self.crop_size} px: "
             f"median match {number(self.crop_match_median)} vs {number(self.heldout_median)} between known "
-            f"pieces, copy rate {number(self.copy_rate)}, coherence {number(self.coherence)}."
+            f"pieces, copy rate {number(self.copy_rate)}, coherence {number(self.coherence)}, "
+            f"defect fraction {number(self.defect_fraction)}."
         )
 
 
@@ -210,9 +214,12 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None, exempl
         subject="fill",
         source="known region",
     )
+    fidelity = fill_fidelity(array, unknown) if min(array.shape[:2]) >= MIN_WINDOW else None
     return FillReport(
         **measures.report_fields(verdict),
         n_heldout_crops=int(np.isfinite(heldout).sum()),
         searched_exemplar=exemplar is not None,
         match_in_exemplar=_read_only(measures.in_second_target),
+        defect_fraction=math.nan if fidelity is None else fidelity.defect_fraction,
+        defect_map=None if fidelity is None else fidelity.map,
     )
