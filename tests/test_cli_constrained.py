@@ -90,7 +90,7 @@ def test_tile_keeps_the_interior(inputs):
     tile = read_image(inputs / "tile.png")
     np.testing.assert_array_equal(tile[8:-8, 8:-8], read_image(inputs / "gravel.png")[8:-8, 8:-8])
     assert json.loads((inputs / "tile.json").read_text())["extra"]["band"] == 8
-    assert_error(invoke("tile", "gravel.png", "--band", "40", "-o", "t.png", *FAST), "--band 40 along each border leaves nothing", "use --band 31 or less")
+    assert_error(invoke("tile", "gravel.png", "--band", "40", "-o", "t.png", *FAST), "--band 40 along each border leaves nothing", "use --band 30 or less")
 
 
 def test_constrained_commands_have_no_size_or_objective_of_their_own(inputs):

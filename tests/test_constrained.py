@@ -142,7 +142,7 @@ def test_the_sidecar_carries_the_fill_probe(tmp_path, filled):
         (lambda g: wavetex.inpaint(g, hole(), probe_every=5, **FAST), ValueError, "fill probe runs at the end"),
         (lambda g: wavetex.extend(g, (64, 128), **FAST), ValueError, r"size=\(64, 128\) must be larger.*smaller on none"),
         (lambda g: wavetex.extend(g, (128, 128), anchor="middle", **FAST), ValueError, "anchor='middle' must be one of"),
-        (lambda g: wavetex.make_tileable(g, 48, **FAST), ValueError, "band=48 along each border leaves nothing.*use band=47 or less"),
+        (lambda g: wavetex.make_tileable(g, 48, **FAST), ValueError, "band=48 along each border leaves nothing.*n_scales=3 needs at least 4×4; use band=46 or less"),
         (lambda g: wavetex.inpaint(g * 255, hole(), **FAST), ValueError, "image values must lie in"),
     ],
 )
@@ -189,3 +189,23 @@ def test_a_colour_fill_has_the_channel_correlations_of_the_known_pixels():
 
     difference = correlations(result.images[0][hole()]) - correlations(tissue[~hole()])
     assert np.abs(difference).max() < 0.1
+
+
+def test_a_band_that_leaves_too_small_an_interior_is_refused_and_the_named_band_works(gravel):
+    """Issue 19: band 63 on a 128² image ran into NaNs the library made itself (the region
+    straddling the boundary had no pairs at the largest shifts)."""
+    image = gravel[:64, :64]
+    with pytest.raises(ValueError, match=r"band=31 along each border leaves a known interior of 2×2 pixels in this "
+                                         r"64×64 image, and n_scales=3 needs at least 4×4; use band=30 or less"):
+        wavetex.make_tileable(image, 31, n_scales=3, max_iter=2, progress=False)
+    result = wavetex.make_tileable(image, 30, n_scales=3, max_iter=2, progress=False)
+    assert np.isfinite(result.raw_images).all() and np.isfinite(result.losses).all()
+
+
+@pytest.mark.parametrize("shape", [(1, 256), (256, 1), (3, 80)])
+def test_a_sliver_of_an_image_gets_advice_that_can_work(shape):
+    image = np.random.default_rng(0).random(shape)
+    with pytest.raises(ValueError) as caught:
+        wavetex.make_tileable(image, 1, n_scales=2, max_iter=2, progress=False)
+    message = str(caught.value)
+    assert "band=0" not in message and "use a larger image" in message

@@ -91,7 +91,7 @@ def test_default_plan_is_one_paper_model_at_the_exemplar_size():
         ('textures = ["gravel"]\nsizes = ["big"]', ["not a size", "WIDTHxHEIGHT"]),
         ('textures = ["gravel"]\nsizes = ["16x16"]', ["too small for n_scales = 5", "use n_scales = 3 or less"]),
         ('textures = ["gravel"]\nschedules = ["fast"]', ["unknown schedule 'fast'", "default"]),
-        ('textures = ["gravel"]\nmax_iter = 0', ["max_iter must be a positive integer", "max_iter = 300"]),
+        ('textures = ["gravel"]\nmax_iter = 0', ["max_iter must be a positive integer, got 0"]),
         ('textures = ["gravel"]\n[models.a]\nshift = "none"', ["models.a: unknown option(s) shift", "shifts"]),
         ('textures = ["gravel"]\n[models.a]\nshifts = "some"', ["models.a: shifts must be one of"]),
         ('textures = ["gravel"\n', ["not valid TOML"]),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import operator
 import os
 import re
@@ -427,9 +428,7 @@ class SynthesisConfig:
             )
         if self.time_budget is not None:
             budget = self.time_budget
-            if isinstance(budget, (bool, str, bytes)) or not isinstance(budget, (int, float)) and not hasattr(
-                budget, "__float__"
-            ):
+            if isinstance(budget, bool) or not isinstance(budget, numbers.Real):
                 raise TypeError(
                     f"time_budget must be a number of seconds, got {budget!r} ({type(budget).__name__}); "
                     "pass e.g. time_budget=60.0"
@@ -604,14 +603,15 @@ def check_run(
 # The model: BASE_BYTES + pixels × samples × channels × (BYTES_PER_RESPONSE × responses ×
 # bytes of the dtype + BYTES_PER_PIXEL), responses = J·L·A + 2. Fitted to peak resident
 # memory measured on the CPU (paper schedule, 2 iterations, float32, torch 2.13): gray
-# 128², 256², 384² (J = 5): 387, 507, 724 MiB, estimated 453, 612, 877; colour 128²,
-# 256²: 577, 896 MiB, estimated 559, 1036; gray 256² × 2 samples: 729, estimated 824;
-# gray 256² J = 3: 397, estimated 532. Fitting alone (no gradient) costs about half per
-# pixel: TextureStatistics of 256², 512² gray, 512² colour in float64: 498, 1081, 2444 MiB.
-# The model errs on the large side where it matters, at large images
-# (tests/test_config.py checks it against a measured peak).
-BYTES_PER_RESPONSE = 10.0
-BYTES_PER_PIXEL = 110.0
+# 128², 256², 384² (J = 5): 387, 507, 724 MiB, estimated 457, 626, 910; colour 128²,
+# 256²: 577, 896 MiB, estimated 570, 1080; gray 256² × 2 samples: 729, estimated 853;
+# gray 256² J = 3: 397, estimated 562; gray 96² -> 192² J = 4 adds 81 MiB, estimated 82.
+# Fitting alone (no gradient) costs about half the response term: TextureStatistics of
+# 256², 512² gray, 512² colour in float64: 498, 1081, 2444 MiB. Small runs vary by tens
+# of MiB with what the interpreter has loaded; at large images, where the check matters,
+# the model errs on the large side (tests/test_config.py checks it against a measured run).
+BYTES_PER_RESPONSE = 8.0
+BYTES_PER_PIXEL = 1000.0
 #: Fixed cost: the interpreter, torch, the filters and their cache.
 BASE_BYTES = 400 * 2**20
 

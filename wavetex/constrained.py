@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from . import _validate
-from .config import SynthesisConfig, synthesis_config
+from .config import SynthesisConfig, check_image_size, synthesis_config
 from .errors import ParameterError
 from .masks import ANCHORS, border_band, check_mask, placement
 from .memorization import probe_fill
@@ -205,7 +205,8 @@ def make_tileable(
     size = tuple(picture.shape[-2:])
     if config.size is not None and tuple(config.size) != size:
         raise ParameterError("size", "make_tileable keeps the image's size; drop {}", ("size",))
-    unknown = border_band(size, band)
+    check_image_size(size, config.model.n_scales, "image")
+    unknown = border_band(size, band, config.model.n_scales)
     prepared = prepare(picture, replace(config, size=size))
     return _run(prepared, picture, unknown, progress=progress, callback=callback, task="tile", band=int(band))
 
@@ -289,6 +290,14 @@ def constrain(prepared: Prepared, known_image: torch.Tensor, unknown: np.ndarray
     if config.init == "noise" and known_image.shape[0] == 3:
         start = _with_colour_covariance(start, known_image[:, torch.from_numpy(~unknown)])
     return replace(prepared, target=target, start=start)
+
+
+# No coarse stage here (synthesize has one), though one measurement says it would help:
+# extend 64² gravel to 128², J = 4, 60 iterations (seeds 0, 1) ends at a statistics error
+# of 0.18 / 0.25 in 24 / 20 s; after 150 iterations of the constrained synthesis at half
+# resolution with J = 3, upsampled as the start, 0.10 / 0.10 in 36 / 25 s; without it,
+# for the same time (91 / 74 iterations), 0.14 / 0.19. Adopting it needs half-resolution
+# masks and known regions for each task (inpaint's known square at J - 1): left open.
 
 
 def _run(

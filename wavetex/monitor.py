@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from ._layout import channels_last
 from .lbfgs import SampleState
 from .objective import Objective
 
-__all__ = ["Monitor", "Stop"]
+__all__ = ["Monitor", "Stop", "plateaued", "loss_decrease"]
 
 Callback = Callable[[int, torch.Tensor, torch.Tensor], None]
 
@@ -149,3 +149,39 @@ def probe_checkpoint(step: int, images: torch.Tensor, exemplar: np.ndarray) -> d
     keys = ("verdict", "global_match", "crop_match_median", "copy_rate", "memorization_index", "excess_rate", "coherence")
     reports = [probe(channels_last(image), exemplar).to_dict() for image in images]
     return {"iteration": step, "samples": [{k: r[k] for k in keys} for r in reports]}
+
+
+def loss_decrease(history: Sequence[float], window: int = 50) -> float | None:
+    """Relative decrease of the loss over the last ``window`` iterations,
+    ``(L[-window-1] - L[-1]) / L[-window-1]``; None with ``window`` iterations or fewer.
+
+    Examples
+    --------
+    >>> loss_decrease([10.0, 9.0, 8.0], window=2)
+    0.2
+    >>> loss_decrease([10.0, 9.0], window=2) is None
+    True
+    """
+    if len(history) <= window:
+        return None
+    before, after = history[-window - 1], history[-1]
+    return (before - after) / before if before != 0 else 0.0
+
+
+def plateaued(history: Sequence[float], window: int, min_decrease: float) -> bool:
+    """The plateau test: the loss fell by less than ``min_decrease`` (a fraction) over
+    the last ``window`` iterations. It stops a schedule's runs
+    (:func:`wavetex.synthesis.run_schedule`, ``Schedule.min_decrease``) and
+    :meth:`SynthesisResult.status` reads it.
+
+    Examples
+    --------
+    >>> plateaued([100.0] + [99.0] * 50, window=50, min_decrease=0.05)
+    True
+    >>> plateaued([100.0] + [90.0] * 50, window=50, min_decrease=0.05)
+    False
+    >>> plateaued([100.0] * 50, window=50, min_decrease=0.05)  # too short to judge
+    False
+    """
+    decrease = loss_decrease(history, window)
+    return decrease is not None and decrease < min_decrease

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import io as wio
 from .config import SCHEDULES, SynthesisConfig
+from .monitor import loss_decrease
 
 __all__ = ["SynthesisResult", "STATUSES"]
 
@@ -58,7 +59,7 @@ class SynthesisResult:
         """How the optimisation of one sample ended, in words a person can cite.
 
         ``"converged"`` only for a stop by the plateau test
-        (:func:`wavetex.synthesis.plateaued`) or an L-BFGS tolerance, never for a
+        (:func:`wavetex.monitor.plateaued`, the one the runs stop by) or an L-BFGS tolerance, never for a
         finished schedule or a cap.
 
         Returns
@@ -77,8 +78,6 @@ class SynthesisResult:
         >>> result.status(0)["status"], result.status(0)["words"]
         ('max_iter', 'stopped at --max-iter 4; fewer than 50 iterations, no recent decrease')
         """
-        from .synthesis import loss_decrease
-
         window = 50
         reason = self.stop_reasons[sample]
         schedule = SCHEDULES[self.config.schedule]

@@ -24,7 +24,7 @@ and the steps every synthesis shares, constrained ones included
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -46,7 +46,7 @@ from .config import (
 )
 from .errors import SynthesisError
 from .lbfgs import LBFGSOptions, SampleState, lbfgs_run, minimize_batch
-from .monitor import Callback, Monitor, Stop
+from .monitor import Callback, Monitor, Stop, loss_decrease, plateaued
 from .objective import LOSS_WEIGHT, Constraint, Objective, Target, statistics_error
 from .provenance import versions
 from .representation import downsample_by_two, periodic_component, upsample_periodic
@@ -454,41 +454,6 @@ def build_result(prepared: Prepared, run: Run, *, constraint: Constraint | None 
         interrupted=run.interrupted,
         probe_history=run.probe_history,
     )
-
-
-def loss_decrease(history: Sequence[float], window: int = 50) -> float | None:
-    """Relative decrease of the loss over the last ``window`` iterations,
-    ``(L[-window-1] - L[-1]) / L[-window-1]``; None with ``window`` iterations or fewer.
-
-    Examples
-    --------
-    >>> loss_decrease([10.0, 9.0, 8.0], window=2)
-    0.2
-    >>> loss_decrease([10.0, 9.0], window=2) is None
-    True
-    """
-    if len(history) <= window:
-        return None
-    before, after = history[-window - 1], history[-1]
-    return (before - after) / before if before != 0 else 0.0
-
-
-def plateaued(history: Sequence[float], window: int, min_decrease: float) -> bool:
-    """The plateau test: the loss fell by less than ``min_decrease`` (a fraction) over
-    the last ``window`` iterations. It stops a schedule's runs (``Schedule.min_decrease``)
-    and :meth:`SynthesisResult.status` reads it.
-
-    Examples
-    --------
-    >>> plateaued([100.0] + [99.0] * 50, window=50, min_decrease=0.05)
-    True
-    >>> plateaued([100.0] + [90.0] * 50, window=50, min_decrease=0.05)
-    False
-    >>> plateaued([100.0] * 50, window=50, min_decrease=0.05)  # too short to judge
-    False
-    """
-    decrease = loss_decrease(history, window)
-    return decrease is not None and decrease < min_decrease
 
 
 def _plateau_stop(schedule: Schedule, history: list[float]) -> str | None:
