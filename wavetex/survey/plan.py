@@ -198,7 +198,7 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
     models = _models(data.get("models", {"paper": {}}))
 
     exemplar_sizes = [parse_size(s) for s in _list(data, "exemplar_sizes", (str, int), default=[])]
-    fit = _choice(data, "exemplar_fit", EXEMPLAR_FITS, "crop")
+    fit = data.get("exemplar_fit", "crop")  # checked by fit_exemplar
     if "exemplar_fit" in data and not exemplar_sizes:
         raise ValueError('exemplar_fit needs exemplar_sizes; add e.g. exemplar_sizes = [64, 128], or drop exemplar_fit')
 
