@@ -67,7 +67,7 @@ def test_a_hole_smaller_than_half_a_crop_is_undefined(gravel):
     unknown = np.zeros((128, 128), dtype=bool)
     unknown[60:64, 60:64] = True
     report = probe_fill(gravel, unknown)
-    assert report.verdict == "undefined" and "smaller crop_size" in report.verdict_reason
+    assert report.verdict == "undefined" and "smaller crop size (--crop-size" in report.verdict_reason
 
 
 def test_a_piece_of_the_exemplar_pasted_into_the_hole_is_a_copy_when_the_exemplar_is_searched(gravel):

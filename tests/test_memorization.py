@@ -748,7 +748,7 @@ def test_too_few_crops_give_no_crop_verdict_but_a_whole_copy_is_still_a_copy():
         report = probe(phase_randomized(exemplar, seed=3)[:side, :side], exemplar)
         assert report.n_crops == n_crops < minimum
         assert report.verdict == "indeterminate" and report.verdict_measures == ("n_crops",), report.verdict_reason
-        assert f"only {n_crops} crop(s)" in report.verdict_reason and "smaller crop_size" in report.verdict_reason
+        assert f"only {n_crops} crop(s)" in report.verdict_reason and "smaller crop size (--crop-size" in report.verdict_reason
         assert "too few crops" in memorization.VERDICT_WORDS["indeterminate"]
     whole_copy = probe(exemplar[40:104, 8:72], exemplar)
     assert whole_copy.n_crops == 1 and whole_copy.verdict == "copy"

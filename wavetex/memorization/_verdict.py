@@ -155,7 +155,7 @@ def decide(
         return Verdict(
             "undefined",
             f"Undefined: no {crop_size}x{crop_size} crop of the {subject} can be compared "
-            f"(n_crops 0; a fill needs crops at least half synthesised); pass a smaller crop_size.",
+            f"(n_crops 0; a fill needs crops at least half synthesised); pass a smaller crop size (--crop-size; crop_size= in Python).",
             ("n_crops",),
         )
     if n_flat_crops * 2 > n_crops:
@@ -171,7 +171,7 @@ def decide(
             f"Indeterminate: the {source} repeats itself almost exactly at crop size {crop_size} "
             f"(its own pieces match each other at heldout_q95 {heldout_q95:.3f} >= "
             f"{t.indeterminate_heldout_q95}), so copying cannot be told from faithful "
-            "synthesis; a larger crop_size may help.",
+            "synthesis; a larger crop size may help (--crop-size; crop_size= in Python).",
             ("heldout_q95",),
         )
     global_cut = t.global_copy_cut(heldout_q95)
@@ -199,7 +199,7 @@ def decide(
             f"Indeterminate: only {n_compared} crop(s) of {crop_size}x{crop_size} pixels of the {subject} can be "
             f"compared (n_crops; at least {t.min_crops} support a verdict), too few to tell copying from chance; "
             f"use a {subject} at least {_side_for(t.min_crops, crop_size)} pixels wide and high, or a smaller "
-            "crop_size.",
+            "crop size (--crop-size; crop_size= in Python).",
             ("n_crops",),
         )
     if copy_rate > 0:
@@ -227,7 +227,7 @@ def decide(
             f"Indeterminate: {percent} of the {subject}'s crops reach the copy cut {crop_cut:.3f} (copy rate "
             f"{copy_rate:.2f} < {t.copy_rate}), but the {source} is quasi-periodic (its own pieces match each other "
             f"at heldout_q95 {heldout_q95:.3f} >= {t.quasi_periodic_heldout_q95}), so a few close matches are what "
-            "faithful synthesis gives too; a larger crop_size may tell them apart.",
+            "faithful synthesis gives too; a larger crop size (--crop-size; crop_size= in Python) may tell them apart.",
             ("copy_rate", "heldout_q95"),
         )
     if reasons:
