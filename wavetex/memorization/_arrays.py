@@ -86,6 +86,17 @@ def _as_image(image: Any, name: str) -> np.ndarray:
     return result
 
 
+def _unknown_mask(unknown: Any, shape: Sequence[int]) -> np.ndarray:
+    """``unknown`` as a bool (H, W) array of the image's size ``shape[:2]``."""
+    unknown = np.asarray(unknown)
+    if unknown.dtype != bool or unknown.shape != tuple(shape[:2]):
+        raise ValueError(
+            f"unknown must be a bool array of the image's size {tuple(shape[:2])}, got "
+            f"{unknown.dtype} {unknown.shape}; pass mask > 0"
+        )
+    return unknown
+
+
 def _check_exemplar_size(exemplar: np.ndarray) -> None:
     height, width = exemplar.shape[:2]
     if min(height, width) < MIN_EXEMPLAR_SIDE:

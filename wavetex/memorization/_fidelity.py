@@ -28,6 +28,7 @@ from ._arrays import (
     _check_exemplar_size,
     _digest,
     _read_only,
+    _unknown_mask,
 )
 
 __all__ = ["FidelityMap", "local_fidelity", "fill_fidelity", "default_fidelity_window", "FLAG_FRACTION"]
@@ -411,12 +412,7 @@ def fill_fidelity(image: Any, unknown: Any, *, window: int | None = None) -> Fid
     True
     """
     array = _as_image(image, "image")
-    unknown = np.asarray(unknown)
-    if unknown.dtype != bool or unknown.shape != array.shape[:2]:
-        raise ValueError(
-            f"unknown must be a bool array of the image's size {array.shape[:2]}, got "
-            f"{unknown.dtype} {unknown.shape}; pass mask > 0"
-        )
+    unknown = _unknown_mask(unknown, array.shape)
     size = default_fidelity_window(array.shape) if window is None else window
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size % 4 or not MIN_WINDOW <= size <= min(array.shape[:2]):
         raise ParameterError(

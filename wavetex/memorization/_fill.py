@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import MIN_CROP_SIZE, _as_image, _check_channels, _digest, _is_flat, _read_only
+from ._arrays import MIN_CROP_SIZE, _as_image, _check_channels, _digest, _is_flat, _read_only, _unknown_mask
 from ._calibration import _calibrate_array
 from ._crops import CropReport, _crop_grid, _measure_crops
 from ._fidelity import MIN_WINDOW, fill_fidelity
@@ -157,12 +157,7 @@ def probe_fill(image: Any, unknown: Any, *, crop_size: int | None = None, exempl
         ``excess_rate >= 0.5`` or ``coherence >= 0.25``); ``"novel"``.
     """
     array = _as_image(image, "image")
-    unknown = np.asarray(unknown)
-    if unknown.dtype != bool or unknown.shape != array.shape[:2]:
-        raise ValueError(
-            f"unknown must be a bool array of the image's size {array.shape[:2]}, got "
-            f"{unknown.dtype} {unknown.shape}; pass mask > 0"
-        )
+    unknown = _unknown_mask(unknown, array.shape)
     size = default_fill_crop_size(array.shape) if crop_size is None else crop_size
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not MIN_CROP_SIZE <= size <= min(array.shape[:2]):
         raise ValueError(
