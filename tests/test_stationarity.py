@@ -120,3 +120,20 @@ def test_synth_warns_on_the_terminal_and_in_the_sidecar_without_failing(tmp_path
             assert "may not be one texture" in warnings[0] and "Crop the exemplar to one texture" in warnings[0]
         sidecar = json.loads((tmp_path / f"{name}_out.json").read_text())
         assert sidecar["extra"]["stationarity"]["stationary"] is not warns
+
+
+def test_the_same_exemplar_is_checked_once(monkeypatch):
+    """Every synthesis of an exemplar asks again; the answer is remembered by content."""
+    import wavetex.stationarity as stationarity
+
+    calls = []
+    real = stationarity.local_fidelity
+    monkeypatch.setattr(stationarity, "local_fidelity", lambda *a, **k: calls.append(1) or real(*a, **k))
+    exemplar = np.random.default_rng(7).random((128, 128))
+    first = stationarity.check_stationarity(exemplar)
+    assert len(calls) == 4
+    assert stationarity.check_stationarity(exemplar.copy()) == first and len(calls) == 4
+    changed = exemplar.copy()
+    changed[0, 0] = 1 - changed[0, 0]
+    stationarity.check_stationarity(changed)
+    assert len(calls) == 8  # other pixels, checked anew

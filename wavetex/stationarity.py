@@ -14,13 +14,15 @@ count (the measure normalises each window's contrast). See docs/fidelity.md,
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .memorization import default_fidelity_window, local_fidelity
-from .memorization._arrays import _as_image
+from .memorization._arrays import _as_image, _digest
 
 __all__ = ["StationarityReport", "check_stationarity", "STATIONARITY_THRESHOLD", "MIN_SIDE"]
 
@@ -123,6 +125,27 @@ def check_stationarity(exemplar: Any, *, threshold: float = STATIONARITY_THRESHO
             message=f"stationarity not checked: the exemplar ({width}×{height}) is smaller than "
             f"{MIN_SIDE} pixels on a side",
         )
+    key = (_digest(image), float(threshold))
+    with _LOCK:
+        if key in _CACHE:  # every synthesis of the same exemplar asks again
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    report = _check_halves(image, float(threshold))
+    with _LOCK:
+        _CACHE[key] = report
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return report
+
+
+_CACHE: OrderedDict[tuple[str, float], StationarityReport] = OrderedDict()
+_CACHE_SIZE = 8
+_LOCK = threading.Lock()
+
+
+def _check_halves(image: np.ndarray, threshold: float) -> StationarityReport:
+    """The check itself, on an exemplar at least MIN_SIDE on a side."""
+    height, width = image.shape[:2]
     window = default_fidelity_window(image.shape)  # fits a half: at most its smaller side / 4
     top, bottom = image[: height // 2], image[height // 2 :]
     left, right = image[:, : width // 2], image[:, width // 2 :]
