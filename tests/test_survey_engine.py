@@ -306,3 +306,15 @@ def test_survey_in_a_read_only_folder_gives_one_line(tmp_path, no_ray):  # pragm
         assert_error(invoke("survey", tmp_path / "plan.toml", "-o", locked / "out"), "cannot write in", "-o")
     finally:
         locked.chmod(0o755)
+
+
+def test_records_are_strict_json_with_null_for_nan(tmp_path):
+    """The survey's files follow the one NaN policy of wavetex.files: null, never a NaN literal."""
+    out = tmp_path / "out"
+    with SurveyFolder(out) as folder:
+        folder.commit({"key": "k1", "probe": {"defect_fraction": float("nan"), "shape": np.array([2, 3])}}, {})
+    for path in (out / "results.jsonl", out / "jobs" / "k1" / "record.json"):
+        text = path.read_text()
+        assert "NaN" not in text
+        record = json.loads(text, parse_constant=lambda name: pytest.fail(f"{path.name} has {name}"))
+        assert record["probe"] == {"defect_fraction": None, "shape": [2, 3]}

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import io as wio
+from ..files import to_plain
 
 __all__ = ["SurveyFolder", "exemplar_file", "read_results"]
 
@@ -165,7 +166,7 @@ class SurveyFolder:
         try:
             for name, content in files.items():
                 _write_synced(partial / name, content)
-            _write_synced(partial / RECORD, (json.dumps(record, indent=1, sort_keys=True, default=_plain) + "\n").encode())
+            _write_synced(partial / RECORD, (json.dumps(to_plain(record), indent=1, sort_keys=True, allow_nan=False) + "\n").encode())
             os.rename(partial, self.jobs / key)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -196,7 +197,7 @@ class SurveyFolder:
 
     @staticmethod
     def _append(path: Path, record: Mapping[str, Any]) -> None:
-        line = json.dumps(record, sort_keys=True, default=_plain, allow_nan=True) + "\n"
+        line = json.dumps(to_plain(record), sort_keys=True, allow_nan=False) + "\n"
         descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.fstat(descriptor).st_size
@@ -206,14 +207,6 @@ class SurveyFolder:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, (Path, tuple, set)):
-        return str(value) if isinstance(value, Path) else list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _write_synced(path: Path, content: bytes) -> None:
