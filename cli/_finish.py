@@ -106,7 +106,7 @@ def summary(result: SynthesisResult, input_text: str, written: list[Path]) -> st
     per_sample = "; ".join(
         f"{'' if result.n_samples == 1 else f'sample {k}: '}{result.n_iterations[k]} iterations, "
         f"statistics error {result.errors[k]:.4g} (from {result.initial_errors[k]:.4g}), "
-        f"stopped: {result.stop_reasons[k]}"
+        f"{result.status(k)['words']}"
         for k in range(result.n_samples)
     )
     images, sidecar, raw = written[:-2], written[-2], written[-1]

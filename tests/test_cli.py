@@ -97,8 +97,9 @@ def test_default_output_name_and_summary(images):
     assert (images / "tiny_synth.png").is_file() and (images / "tiny_synth.json").is_file()
     summary = " ".join(result.stdout.split())
     for fragment in ("Synthesised 1 sample of 32×32 pixels (gray)", "2 iterations", "statistics error",
-                     "stopped:", "tiny_synth.png", "tiny_synth.json", "tiny_synth.npy"):
+                     "stopped at --max-iter 2;", "tiny_synth.png", "tiny_synth.json", "tiny_synth.npy"):
         assert fragment in summary
+    assert "converged" not in summary  # a capped run says how it stopped
     assert "synthesis" not in result.stderr and "\r" not in result.stderr  # no bar: stderr is no terminal
 
 
