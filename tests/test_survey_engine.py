@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import wavetex
 from wavetex.survey import engine, parse_plan, read_results, store
 from wavetex.survey.store import SurveyFolder
 from cli_checks import assert_error, assert_ok, invoke
+from process_checks import descendants
 
 PLAN = """
 textures = ["gravel"]
@@ -86,18 +86,6 @@ def raising_runner(job, exemplar, folder, *, device):
     return quick_runner(job, exemplar, folder, device=device)
 
 
-def _pool_workers():
-    """Processes below this one, but multiprocessing's resource tracker (it lives as long as we do)."""
-    found = []
-    for pid in engine._descendants(os.getpid()):
-        try:
-            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(pid)
-        except OSError:
-            pass
-    return found
-
-
 def test_without_ray_jobs_run_in_this_process_with_the_same_bits_as_one_synthesis(plan, tmp_path, no_ray):
     out = tmp_path / "out"
     summary = engine.run_jobs(plan.jobs, dict(plan.pixels), out, workers=1)
@@ -144,7 +132,7 @@ def test_in_the_pool_a_dead_worker_and_an_error_are_written_to_failures_and_the_
     assert record["key"] == tissue.key and record["executor"]["pid"] != os.getpid()
     assert (out / "jobs" / tissue.key / "note.txt").read_text() == tissue.key
     assert sorted(r["status"] for r in seen) == ["done", "failed", "failed"]
-    assert not _pool_workers(), "pool workers left running"
+    assert not descendants(os.getpid()), "pool workers left running"
 
 
 def test_engine_arguments_are_checked_before_anything_is_written(plan, tmp_path, no_ray):

@@ -25,6 +25,7 @@ from wavetex.io import read_image
 from wavetex.survey import engine, read_plan, read_results
 from wavetex_cli import _options
 from cli_checks import invoke
+from process_checks import descendants
 
 ray = pytest.importorskip("ray")
 
@@ -39,19 +40,6 @@ n_scales = 3
 """
 RAY_BIN = Path(sys.executable).with_name("ray")
 WAVETEX_BIN = Path(sys.executable).with_name("wavetex")
-
-
-def _descendants(pid):
-    """Processes below ``pid``, but multiprocessing's resource tracker, which the local
-    engine's pool (tests/test_survey_engine.py) starts and which lives as long as pytest."""
-    found = []
-    for child in engine._descendants(pid):
-        try:
-            if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(child)
-        except OSError:
-            pass
-    return found
 
 
 def _wait_gone(pids, seconds=15.0):
@@ -83,7 +71,7 @@ def _kill(pids):
 def no_ray_left():
     """Fails a test that leaves a process below this one (embedded Ray instances)."""
     yield
-    left = _wait_gone(_descendants(os.getpid()))
+    left = _wait_gone(descendants(os.getpid()))
     _kill(left)
     assert not left, f"processes left running: {left}"
 
@@ -188,9 +176,9 @@ def test_driver_killed_mid_run_then_rerun_completes_each_job_once(plan_file, tmp
         deadline = time.monotonic() + 90
         while not ((out / "results.jsonl").exists() and (out / "results.jsonl").read_text()):
             assert driver.poll() is None and time.monotonic() < deadline, "the survey ended before its first job"
-            children = _descendants(driver.pid) or children
+            children = descendants(driver.pid) or children
             time.sleep(0.05)
-        children = _descendants(driver.pid)
+        children = descendants(driver.pid)
         driver.send_signal(signal.SIGKILL)
         driver.wait()
         assert 1 <= len(read_results(out)) < 4
@@ -249,7 +237,7 @@ def two_node_cluster(tmp_path_factory):
         yield f"127.0.0.1:{port}", env
     finally:
         roots = _processes_mentioning(temp_dir)
-        processes = roots + [child for root in roots for child in _descendants(root)]
+        processes = roots + [child for root in roots for child in descendants(root)]
         _kill(processes)
         left = _wait_gone(processes)
         import shutil
