@@ -504,6 +504,21 @@ class TextureStatistics(torch.nn.Module):
         values = self._statistics_within(x, masks.to(device=x.device, dtype=x.dtype))
         return values if batched else values[0]
 
+    def estimable(self, masks: torch.Tensor) -> torch.Tensor:
+        """Which statistics :meth:`within` can estimate from ``masks``: those with at least
+        one pair of pixels (u + τ, u) inside both factors' masks, (n_stats,) bool. A
+        region narrower than a shift has none for that shift; :meth:`within` gives 0 there.
+
+        Examples
+        --------
+        >>> stats = TextureStatistics(torch.rand(1, 32, 32, generator=torch.Generator().manual_seed(0)),
+        ...                           config=ModelConfig(n_scales=2))
+        >>> masks = torch.zeros(3, 32, 32); masks[:, :, 5] = 1  # one column: no horizontal shift fits
+        >>> bool(stats.estimable(torch.ones(3, 32, 32)).all()), bool(stats.estimable(masks).all())
+        (True, False)
+        """
+        return self._pair_fractions(masks.to(dtype=self.target.dtype, device=self.target.device)) > 0
+
     def colour_correlation(self, images: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
         """The 3×3 colour correlation matrix C(x) of each image (colour models only),
         over the pixels where ``weights`` (H, W) is 1 when given."""
@@ -586,7 +601,8 @@ class TextureStatistics(torch.nn.Module):
         pixels inside ``masks`` (J + 1, M, N) only: m_j for the wavelets of scale j (and
         m_{J-1} for the low-pass), m_J for the Haar terms. Values outside are set to
         zero after standardisation and each sum is divided by the number of (u + τ, u)
-        pairs inside both factors' masks."""
+        pairs inside both factors' masks; a statistic with no such pair (a shift wider than
+        the region) is 0 (see :meth:`estimable`)."""
         J = self.config.n_scales
         M, N = x.shape[-2:]
         wavelet, lowpass, haar = self._channels(x, "circular")
@@ -598,7 +614,8 @@ class TextureStatistics(torch.nn.Module):
             self._haar_correlations(haar * masks[J]),
         ]
         values = torch.cat([r.reshape(x.shape[0], -1) for r in raw], dim=1)
-        return values.index_select(1, self._order) / (M * N) / self._pair_fractions(masks)
+        fractions = self._pair_fractions(masks)
+        return values.index_select(1, self._order) / (M * N) / torch.where(fractions > 0, fractions, 1.0)
 
     def _statistics(self, x: torch.Tensor, borders: str) -> torch.Tensor:
         """(B, n_stats) statistics of (B, C, M, N) images, borders treated as:
@@ -636,7 +653,8 @@ class TextureStatistics(torch.nn.Module):
             index = self.index
             first = np.select([index.kind == 0, index.kind == 1], [index.scale, J - 1], J)
             second = np.select([index.kind == 0, index.kind == 1], [index.scale2, J - 1], J)
-            fractions = table[first * (J + 1) + second, self._shift_position] / (M * N)
+            # pair counts are integers; the FFT correlation leaves ~1e-12 where there is none
+            fractions = table[first * (J + 1) + second, self._shift_position].round() / (M * N)
             if len(self._overlaps) >= 4:
                 self._overlaps.pop(next(iter(self._overlaps)))
             self._overlaps[key] = fractions.to(device=masks.device, dtype=masks.dtype)
