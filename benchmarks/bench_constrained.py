@@ -2,6 +2,8 @@
 
     python benchmarks/bench_constrained.py                        # three textures, ~15 min on 2 cores
     python benchmarks/bench_constrained.py --textures gravel --max-iter 60
+    python benchmarks/bench_constrained.py --textures gravel brick --max-iter schedule [--no-coarse]
+                                                                  # the default schedule, with or without its coarse stage
 
 Quality figures, not timing. For each texture (256² bundled image):
 
@@ -16,6 +18,12 @@ Quality figures, not timing. For each texture (256² bundled image):
   before and after;
 * **extend** a 160² crop to 256²: the boundary step ratio along the crop's edge.
 
+Every part also reports the fill's local fidelity (``defect_fraction`` of
+:func:`wavetex.memorization.fill_fidelity`, 0 for a fill every window of which has a
+counterpart among the known pixels), its statistics error and its time. ``--max-iter
+schedule`` runs the default schedule as a user gets it (150 coarse iterations at half
+resolution, then at most 100); ``--no-coarse`` drops that coarse stage, to measure it.
+
 Writes ``benchmarks/results/constrained.json`` (after each texture; runs with the same
 options add to it) and, per texture, the figure
 ``benchmarks/results/inpaint_<texture>.png`` (before | mask | after).
@@ -24,6 +32,7 @@ options add to it) and, per texture, the figure
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -33,6 +42,7 @@ import torch
 
 import wavetex
 from wavetex import textures
+from wavetex.config import SCHEDULES
 from wavetex.io import write_image
 from wavetex.provenance import versions
 from wavetex.quality import boundary_step_ratio, fill_step_ratio, wrap_step_ratio
@@ -67,31 +77,43 @@ def inpaint_case(image: np.ndarray, options: dict) -> tuple[dict, np.ndarray, np
         "boundary_step_ratio_original": rounded(boundary_step_ratio(image, mask)),
         "fill_step_ratio": rounded(fill_step_ratio(filled, mask)),
         "fill_step_ratio_original": rounded(fill_step_ratio(image, mask)),
-        "probe_verdict": probe["verdict"],
         "crop_match_median": rounded(probe["crop_match_median"]),
         "heldout_median": rounded(probe["heldout_median"]),
-        "statistics_error": rounded(result.errors[0]),
-        "iterations": result.n_iterations[0],
         "stop_reason": result.stop_reasons[0],
-        "seconds": round(time.perf_counter() - start, 1),
+        **run_record(result, start),
     }
     return record, mask, filled
 
 
+def run_record(result: wavetex.SynthesisResult, start: float) -> dict:
+    """What every part reports about its run and its fill."""
+    probe = result.extra["fill_probe"][0]
+    coarse = result.extra.get("coarse")
+    return {
+        "probe_verdict": probe["verdict"],
+        "defect_fraction": rounded(probe["defect_fraction"]),
+        "statistics_error": rounded(result.errors[0]),
+        "iterations": result.n_iterations[0],
+        "coarse_iterations": coarse["iterations"][0] if coarse else 0,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
 def tile_case(image: np.ndarray, options: dict, band: int = 24) -> dict:
+    start = time.perf_counter()
     result = wavetex.make_tileable(image, band, **options)
     return {
         "band": band,
         "wrap_step_ratio_before": rounded(wrap_step_ratio(image)),
         "wrap_step_ratio_after": rounded(wrap_step_ratio(result.images[0])),
-        "probe_verdict": result.extra["fill_probe"][0]["verdict"],
-        "iterations": result.n_iterations[0],
+        **run_record(result, start),
     }
 
 
 def extend_case(image: np.ndarray, options: dict, crop: int = 160) -> dict:
     size = image.shape[0]
     small = image[:crop, :crop]
+    start = time.perf_counter()
     result = wavetex.extend(small, (size, size), **options)
     row, column = result.extra["placement"]
     unknown = np.ones((size, size), dtype=bool)
@@ -100,8 +122,7 @@ def extend_case(image: np.ndarray, options: dict, crop: int = 160) -> dict:
         "crop": crop,
         "boundary_step_ratio": rounded(boundary_step_ratio(result.images[0], unknown)),
         "fill_step_ratio": rounded(fill_step_ratio(result.images[0], unknown)),
-        "probe_verdict": result.extra["fill_probe"][0]["verdict"],
-        "iterations": result.n_iterations[0],
+        **run_record(result, start),
     }
 
 
@@ -119,21 +140,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--textures", nargs="+", default=["gravel", "grass", "tissue"])
     parser.add_argument("--n-scales", type=int, default=4)
-    parser.add_argument("--max-iter", type=int, default=150)
+    parser.add_argument("--max-iter", type=lambda text: None if text == "schedule" else int(text), default=150,
+                        help="iterations at full resolution, or 'schedule': the default schedule's own")
+    parser.add_argument("--no-coarse", action="store_true", help="drop the default schedule's coarse stage")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder of constrained.json and the figures")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--parts", nargs="+", default=["inpaint", "tile", "extend"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     options = dict(n_scales=args.n_scales, max_iter=args.max_iter, seed=0, progress=False)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / "constrained.json"
+    if args.no_coarse:
+        SCHEDULES["default"] = dataclasses.replace(SCHEDULES["default"], coarse_iter=0)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "constrained.json"
     settings = {k: v for k, v in options.items() if k != "progress"}
+    settings["coarse_iter"] = SCHEDULES["default"].coarse_iter
     for name in args.textures:
         image = textures.load(name)
         entry = {}
         if "inpaint" in args.parts:
             entry["inpaint"], mask, filled = inpaint_case(image, options)
-            figure(image, mask, filled, RESULTS / f"inpaint_{name}.png")
+            figure(image, mask, filled, args.out / f"inpaint_{name}.png")
         if "tile" in args.parts:
             entry["tile"] = tile_case(image, options)
         if "extend" in args.parts:

@@ -35,4 +35,7 @@ def test_each_case_reports_its_figures(tmp_path):
     bench.figure(image, mask, filled, tmp_path / "figure.png")
     assert (tmp_path / "figure.png").exists()
     assert bench.tile_case(image, options, band=8)["wrap_step_ratio_before"] > 1
-    assert bench.extend_case(image, options, crop=64)["crop"] == 64
+    extended = bench.extend_case(image, options, crop=64)
+    assert extended["crop"] == 64
+    for part in (record, extended):
+        assert 0 <= part["defect_fraction"] <= 1 and part["statistics_error"] > 0 and part["seconds"] > 0

@@ -38,10 +38,10 @@ from .masks import ANCHORS, border_band, check_mask, placement
 from .memorization import probe_fill
 from .monitor import Callback
 from .objective import Constraint, Target
-from .representation import reach_masks
+from .representation import downsample_by_two, reach_masks
 from .result import SynthesisResult
 from .statistics import TextureStatistics, colour_correlation
-from .synthesis import Prepared, optimise, prepare
+from .synthesis import Prepared, coarse_config, fit, optimise, prepare, start_from_coarse, with_coarse_record
 
 __all__ = ["inpaint", "extend", "make_tileable", "ANCHORS"]
 
@@ -93,22 +93,16 @@ def inpaint(
     if config.size is not None and tuple(config.size) != size:
         raise ParameterError("size", "inpaint keeps the image's size; drop {}, or use extend for a larger image", ("size",))
     unknown = check_mask(mask, size, None if exemplar is not None else config.model.n_scales)
-    config = replace(config, size=size)
-    if exemplar is None:
-        known = torch.from_numpy(~unknown)
-        prepared = prepare(
-            picture, config, fit_with=partial(_fit_to_known, picture, known),
-            start_from=torch.where(known, picture, picture[:, known].mean(dim=1)[:, None, None]),
-        )
-    else:
+    texture = None
+    if exemplar is not None:
         texture = _image_tensor(exemplar, "exemplar")
         if texture.shape[0] != picture.shape[0]:
             raise ValueError(
                 f"the exemplar has {texture.shape[0]} channel(s) but the image {picture.shape[0]}; "
                 "pass both in gray or both in colour"
             )
-        prepared = prepare(texture, config)
-    return _run(prepared, picture, unknown, progress=progress, callback=callback, task="inpaint")
+    return _run(texture, picture, unknown, replace(config, size=size), progress=progress, callback=callback,
+                task="inpaint")
 
 
 def extend(
@@ -161,7 +155,7 @@ def extend(
     canvas[:, row : row + height, column : column + width] = picture
     unknown = np.ones(config.size, dtype=bool)
     unknown[row : row + height, column : column + width] = False
-    return _run(prepare(picture, config), canvas, unknown, progress=progress, callback=callback, task="extend",
+    return _run(picture, canvas, unknown, config, progress=progress, callback=callback, task="extend",
                 placement=[row, column])
 
 
@@ -207,8 +201,8 @@ def make_tileable(
         raise ParameterError("size", "make_tileable keeps the image's size; drop {}", ("size",))
     check_image_size(size, config.model.n_scales, "image")
     unknown = border_band(size, band, config.model.n_scales)
-    prepared = prepare(picture, replace(config, size=size))
-    return _run(prepared, picture, unknown, progress=progress, callback=callback, task="tile", band=int(band))
+    return _run(picture, picture, unknown, replace(config, size=size), progress=progress, callback=callback,
+                task="tile", band=int(band))
 
 
 # ------------------------------------------------------------------ shared steps
@@ -281,8 +275,11 @@ def constrain(prepared: Prepared, known_image: torch.Tensor, unknown: np.ndarray
     config, target = prepared.config, prepared.target
     device, dtype = torch.device(config.device), getattr(torch, config.dtype)
     regions = _regions(unknown, config.model.n_scales).to(device=device, dtype=dtype)
+    statistics = target.statistics.to(device=device, dtype=dtype)
+    # a region narrower than a shift has no pair of pixels for it: that statistic (0 in
+    # TextureStatistics.within) is compared with 0, so it drops out of the loss
     target = Target(
-        target.statistics.to(device=device, dtype=dtype).repeat(len(regions)),
+        torch.cat([torch.where(prepared.statistics.estimable(region), statistics, 0.0) for region in regions]),
         None if target.colour_correlation is None else target.colour_correlation.to(device=device, dtype=dtype),
         region=regions,
     )
@@ -292,28 +289,79 @@ def constrain(prepared: Prepared, known_image: torch.Tensor, unknown: np.ndarray
     return replace(prepared, target=target, start=start)
 
 
-# No coarse stage here (synthesize has one), though one measurement says it would help:
-# extend 64² gravel to 128², J = 4, 60 iterations (seeds 0, 1) ends at a statistics error
-# of 0.18 / 0.25 in 24 / 20 s; after 150 iterations of the constrained synthesis at half
-# resolution with J = 3, upsampled as the start, 0.10 / 0.10 in 36 / 25 s; without it,
-# for the same time (91 / 74 iterations), 0.14 / 0.19. Adopting it needs half-resolution
-# masks and known regions for each task (inpaint's known square at J - 1): left open.
+def _prepared(
+    texture: torch.Tensor | None, image: torch.Tensor, unknown: np.ndarray, config: SynthesisConfig,
+    *, reference: torch.Tensor | None = None,
+) -> Prepared:
+    """The preparation of a constrained run: the statistics of ``texture`` (None: of the
+    known pixels of ``image``, whose mean then starts the unknown ones)."""
+    if texture is None:
+        known = torch.from_numpy(~unknown)
+        mean = image[:, known].mean(dim=1)[:, None, None]
+        return prepare(image, config, fit_with=partial(_fit_to_known, image, known),
+                       start_from=torch.where(known, image, mean))
+    return prepare(texture, config, fit_with=None if reference is None else partial(fit, texture, reference=reference))
+
+
+def _coarse_stage(
+    texture: torch.Tensor | None, image: torch.Tensor, unknown: np.ndarray, prepared: Prepared, progress: bool
+) -> SynthesisResult | None:
+    """The same task at half the resolution with one scale fewer, as synthesize's coarse
+    stage (:func:`~wavetex.synthesis.coarse_config`): a half-resolution pixel is unknown
+    where any of its four pixels is. None where the schedule has no coarse stage, the
+    sizes do not allow one, or (statistics of the known pixels) the known region at half
+    resolution holds no square the smaller model needs.
+
+    Measured at 256², J = 4, seed 0, the default schedule with and without it
+    (``benchmarks/bench_constrained.py --max-iter schedule [--no-coarse]``, results in
+    benchmarks/results/constrained_coarse/): statistics error of the fill, with / without,
+    gravel inpaint 0.096 / 0.098, tile 0.067 / 0.203, extend 0.044 / 0.191; brick inpaint
+    0.124 / 0.144, tile 0.138 / 0.82, extend 0.16 / 0.87 (defect fraction 0.77 / 1.0,
+    step inside the fill over the known pixels' 1.18 / 3.63), at about the same time.
+    """
+    small = coarse_config(prepared.config, tuple((image if texture is None else texture).shape[-2:]))
+    if small is None:
+        return None
+    small_image = downsample_by_two(image)
+    small_unknown = downsample_by_two(torch.from_numpy(unknown).double()).numpy() > 0
+    if small_unknown.all() or not small_unknown.any():  # (an odd last row or column is dropped)
+        return None
+    if texture is None:
+        try:
+            check_mask(small_unknown, small.size, small.model.n_scales)
+        except ParameterError:
+            return None
+        small_prepared = _prepared(None, small_image, small_unknown, small)
+    else:
+        small_texture = downsample_by_two(texture)
+        small_prepared = _prepared(small_texture, small_image, small_unknown, small,
+                                   reference=downsample_by_two(prepared.reference))
+    constraint = Constraint(small_image, torch.from_numpy(small_unknown))
+    return optimise(constrain(small_prepared, small_image, small_unknown), constraint=constraint, progress=progress)
 
 
 def _run(
-    prepared: Prepared,
+    texture: torch.Tensor | None,
     known_image: torch.Tensor,
     unknown: np.ndarray,
+    config: SynthesisConfig,
     *,
     progress: bool,
     callback: Callback | None,
     task: str,
     **extra: Any,
 ) -> SynthesisResult:
-    """Optimise the unknown pixels of a prepared run, then probe the fill."""
-    prepared = constrain(prepared, known_image, unknown)
+    """Prepare, run the coarse stage where it applies, optimise the unknown pixels, then
+    probe the fill."""
+    prepared = constrain(_prepared(texture, known_image, unknown, config), known_image, unknown)
     constraint = Constraint(known_image, torch.from_numpy(unknown))
-    result = optimise(prepared, constraint=constraint, progress=progress, callback=callback)
+    coarse = _coarse_stage(texture, known_image, unknown, prepared, progress)
+    if coarse is None:
+        result = optimise(prepared, constraint=constraint, progress=progress, callback=callback)
+    else:
+        result = optimise(start_from_coarse(prepared, coarse), constraint=constraint, progress=progress,
+                          callback=callback)
+        result = with_coarse_record(result, coarse)
     probes = [probe_fill(image, unknown).to_dict() for image in result.images]
     record = {"task": task, "unknown_pixels": int(unknown.sum()), **extra, "fill_probe": probes}
     return replace(result, extra={**result.extra, **record})

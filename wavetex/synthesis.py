@@ -67,6 +67,9 @@ __all__ = [
     "fit",
     "target_of",
     "initial_images",
+    "coarse_config",
+    "start_from_coarse",
+    "with_coarse_record",
     "optimise",
     "run_schedule",
     "build_result",
@@ -267,27 +270,17 @@ def synthesize(
     config = synthesis_config(config, options)
     exemplar = _validate.exemplar(exemplar).to(torch.float64)  # (C, H, W); numpy is channels last
     prepared = prepare(exemplar, config)
-    config = prepared.config
-    coarse = None
-    if _coarse_stage_fits(config, tuple(exemplar.shape[-2:])):
-        coarse = _coarse_stage(exemplar, prepared.reference, config, progress)
-        small = torch.from_numpy(coarse.raw_images)
-        start = upsample_periodic(small.movedim(-1, 1) if small.ndim == 4 else small[:, None], config.size)
-        if coarse.interrupted or config.time_budget is not None:
-            # what the coarse stage left of the budget (an interrupted run: none)
-            left = 0.0 if coarse.interrupted else config.time_budget - coarse.wall_time
-            config = replace(config, time_budget=max(left, 1e-9))
-        prepared = replace(prepared, config=config, start=start)
-    result = optimise(prepared, exemplar=channels_last(exemplar), progress=progress, callback=callback)
-    if coarse is None:
+    small = coarse_config(prepared.config, tuple(exemplar.shape[-2:]))
+    if small is None:
+        result = optimise(prepared, exemplar=channels_last(exemplar), progress=progress, callback=callback)
         return _with_stationarity(result, exemplar)
-    record = {"size": list(coarse.config.size), "n_scales": coarse.config.model.n_scales,
-              "iterations": coarse.n_iterations, "evaluations": coarse.n_evaluations, "wall_time": coarse.wall_time}
-    changes: dict[str, Any] = dict(wall_time=result.wall_time + coarse.wall_time, extra={**result.extra, "coarse": record})
-    if coarse.interrupted:
-        changes.update(interrupted=True, stop_reasons=["interrupted"] * result.n_samples)
-    result = replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
-    return _with_stationarity(result, exemplar)
+    small_exemplar = downsample_by_two(exemplar)
+    fit_small = partial(fit, small_exemplar, reference=downsample_by_two(prepared.reference))
+    coarse = optimise(prepare(small_exemplar, small, fit_with=fit_small), progress=progress)
+    result = optimise(
+        start_from_coarse(prepared, coarse), exemplar=channels_last(exemplar), progress=progress, callback=callback
+    )
+    return _with_stationarity(with_coarse_record(result, coarse), exemplar)
 
 
 def _with_stationarity(result: SynthesisResult, exemplar: torch.Tensor) -> SynthesisResult:
@@ -296,27 +289,56 @@ def _with_stationarity(result: SynthesisResult, exemplar: torch.Tensor) -> Synth
     return replace(result, extra={**result.extra, "stationarity": report.to_dict()})
 
 
-def _coarse_stage_fits(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> bool:
-    """Whether the schedule's coarse stage applies: half the output and the exemplar
-    must fit a model with one scale fewer."""
+def coarse_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> SynthesisConfig | None:
+    """The configuration of the schedule's coarse stage, or None where it does not apply.
+
+    The coarse stage synthesises at half the resolution with one scale fewer: the large
+    structures at about a sixth of the cost per iteration, as the start of the full
+    synthesis (:func:`start_from_coarse`). It applies when the schedule has one and half
+    the output and of the exemplar fit a model with one scale fewer.
+
+    Examples
+    --------
+    >>> from wavetex import ModelConfig
+    >>> small = coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (64, 64))
+    >>> small.size, small.model.n_scales, small.max_iter, small.histogram_match
+    ((32, 48), 2, 150, False)
+    >>> coarse_config(SynthesisConfig(size=(64, 96), schedule="paper", model=ModelConfig(n_scales=3)), (64, 64)) is None
+    True
+    """
     n_scales = config.model.n_scales - 1
+    iterations = SCHEDULES[config.schedule].coarse_iter
     smallest = min(*config.size, *exemplar_size) // 2
-    return SCHEDULES[config.schedule].coarse_iter > 0 and n_scales >= 1 and smallest >= minimum_side(n_scales)
-
-
-def _coarse_stage(
-    exemplar: torch.Tensor, reference: torch.Tensor, config: SynthesisConfig, progress: bool
-) -> SynthesisResult:
-    """Synthesise at half the resolution with one scale fewer: the large structures at a
-    quarter of the cost per iteration, as the start of the full synthesis."""
-    small = replace(
-        config, size=(config.size[0] // 2, config.size[1] // 2),
-        model=replace(config.model, n_scales=config.model.n_scales - 1),
-        max_iter=SCHEDULES[config.schedule].coarse_iter, histogram_match=False, probe_every=None,
+    if iterations == 0 or n_scales < 1 or smallest < minimum_side(n_scales):
+        return None
+    return replace(
+        config, size=(config.size[0] // 2, config.size[1] // 2), model=replace(config.model, n_scales=n_scales),
+        max_iter=iterations, histogram_match=False, probe_every=None,
     )
-    small_exemplar = downsample_by_two(exemplar)
-    prepared = prepare(small_exemplar, small, fit_with=partial(fit, small_exemplar, reference=downsample_by_two(reference)))
-    return optimise(prepared, progress=progress)
+
+
+def start_from_coarse(prepared: Prepared, coarse: SynthesisResult) -> Prepared:
+    """The full-resolution run of ``prepared``, started from the coarse stage's images
+    upsampled (:func:`~wavetex.representation.upsample_periodic`), with what the coarse
+    stage left of the time budget (an interrupted coarse stage: none)."""
+    config, small = prepared.config, torch.from_numpy(coarse.raw_images)
+    start = upsample_periodic(small.movedim(-1, 1) if small.ndim == 4 else small[:, None], config.size)
+    if coarse.interrupted or config.time_budget is not None:
+        left = 0.0 if coarse.interrupted else config.time_budget - coarse.wall_time
+        config = replace(config, time_budget=max(left, 1e-9))
+    return replace(prepared, config=config, start=start)
+
+
+def with_coarse_record(result: SynthesisResult, coarse: SynthesisResult) -> SynthesisResult:
+    """The full-resolution result with the coarse stage counted: its time added, its
+    record in ``extra["coarse"]``, the whole run's time budget, and an interruption of
+    the coarse stage marking the whole run interrupted."""
+    record = {"size": list(coarse.config.size), "n_scales": coarse.config.model.n_scales,
+              "iterations": coarse.n_iterations, "evaluations": coarse.n_evaluations, "wall_time": coarse.wall_time}
+    changes: dict[str, Any] = dict(wall_time=result.wall_time + coarse.wall_time, extra={**result.extra, "coarse": record})
+    if coarse.interrupted:
+        changes.update(interrupted=True, stop_reasons=["interrupted"] * result.n_samples)
+    return replace(result, config=replace(result.config, time_budget=coarse.config.time_budget), **changes)
 
 
 def optimise(
