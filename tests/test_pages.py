@@ -184,6 +184,15 @@ def test_probe_history_has_a_fixed_range_with_zero_and_the_final_probe_last():
     assert legend.get_bbox_to_anchor().x0 > figure.axes[-1].get_position().x1 * figure.bbox.width - 1  # outside
 
 
+def test_probe_history_panels_share_the_iteration_axis():
+    rows = _rows(2, sizes=((64, 64), (128, 128)))
+    for row in rows:  # the larger exemplar's runs stop at 40 iterations, the smaller's at 100
+        if row["exemplar_size"] == (128, 128):
+            row["iterations"], row["probe_history"] = 40, [{"iteration": 25, "samples": [{"memorization_index": 0.0}]}]
+    small, large = figures.probe_history_figure(rows, "gravel").axes[:2]
+    assert large.get_xlim() == small.get_xlim() and large.get_xlim()[1] >= 100
+
+
 def test_figures_never_reuse_a_colour_and_skip_a_one_model_tradeoff():
     figure = figures.tradeoff_figure(_rows(10), "gravel")
     colours = [tuple(c.get_facecolor()[0]) for c in figure.axes[0].collections]

@@ -457,8 +457,8 @@ def tradeoff_figure(rows: Sequence[dict[str, Any]], texture: str):
 def probe_history_figure(rows: Sequence[dict[str, Any]], texture: str):
     """The memorization index over the iterations of one texture's jobs, a panel per
     exemplar size: colour by seed, line style by model, the final probe as each line's
-    last point, a fixed y range that includes 0 and 1, the legend outside. Returns the
-    Figure.
+    last point, a fixed y range that includes 0 and 1, one iteration axis for all panels
+    (a size whose runs stopped early shows it), the legend outside. Returns the Figure.
 
     Examples
     --------
@@ -477,7 +477,8 @@ def probe_history_figure(rows: Sequence[dict[str, Any]], texture: str):
     seeds = sorted({r["seed"] for r in rows})
     if len(models) > len(_STYLES):
         raise ValueError(f"{len(models)} models need more line styles than the {len(_STYLES)} there are")
-    figure, axes = plt.subplots(1, len(sizes), figsize=(4.2 * len(sizes) + 2.6, 4), squeeze=False, sharey=True)
+    figure, axes = plt.subplots(1, len(sizes), figsize=(4.2 * len(sizes) + 2.6, 4), squeeze=False, sharex=True,
+                             sharey=True)
     values = [r["final_index"] for r in rows] + [
         h["samples"][0]["memorization_index"] for r in rows for h in r["probe_history"]]
     values = [v for v in values if v is not None and np.isfinite(v)]
