@@ -66,10 +66,44 @@ def test_page_links_only_files_that_exist_and_shows_the_grid_at_1_to_1(survey):
         assert 'width="64"' in cell and 'height="64"' in cell  # 1:1: the synthesis's own size
         assert re.search(r'class="badge (novel|copy|suspicious|indeterminate)', cell) and "index " in cell
         assert "probe.png" in cell and "synthesis.json" in cell
+        assert re.search(r'class="defects( flagged)?"[^>]*>defects \d\.\d\d<', cell)  # local fidelity beside it
     assert page.count('alt="exemplar of gravel"') == 1  # the exemplar once per texture
     assert "1:1" in page
     for term, _ in report.METRIC_LEGEND:
         assert f"<dt>{term}</dt>" in page
+
+
+def test_grid_and_table_show_each_jobs_defect_fraction(survey):
+    page = (survey / "index.html").read_text()
+    records = [json.loads(line) for line in (survey / "results.jsonl").read_text().splitlines()]
+    fractions = [r["probe"]["defect_fraction"] for r in records]
+    assert all(f is not None for f in fractions)
+    for fraction in fractions:  # in the grid and in the table, as the probe measured it
+        assert f">defects {fraction:.2f}<" in page and f"<td>{fraction:.2f}</td>" in page
+    assert "<th>defect fraction</th>" in page and "counterpart" in dict(report.METRIC_LEGEND)["defect fraction"]
+
+
+def test_jobs_recorded_before_the_local_fidelity_get_it_from_their_files(survey, tmp_path, monkeypatch):
+    from wavetex import io as wio
+    from wavetex.memorization import local_fidelity
+    from wavetex.report import records as records_module
+
+    old = shutil.copytree(survey, tmp_path / "old")
+    lines = [json.loads(line) for line in (old / "results.jsonl").read_text().splitlines()]
+    for line in lines:
+        del line["probe"]["defect_fraction"]
+    (old / "results.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    records = records_module.load_records(old)
+    fractions = records_module.defect_fractions(old, records)
+    for record in records:
+        image = wio.read_image(old / "jobs" / record["key"] / "synthesis.png")
+        exemplar = wio.read_image(next((old / "exemplars").glob("*.png")))
+        assert fractions[record["key"]] == local_fidelity(image, exemplar).defect_fraction
+    assert json.loads((old / records_module.DEFECT_FILE).read_text()) == fractions
+    monkeypatch.setattr("wavetex.memorization.local_fidelity", lambda *a, **k: pytest.fail("not cached"))
+    assert records_module.defect_fractions(old, records) == fractions
+    page = report.write_index(old).read_text()
+    assert all(f">defects {f:.2f}<" in page for f in fractions.values())
 
 
 def test_no_page_figure_or_sidecar_says_converged_for_a_capped_run(survey):
@@ -148,6 +182,15 @@ def test_probe_history_has_a_fixed_range_with_zero_and_the_final_probe_last():
     assert len({(line.get_linestyle(), line.get_marker()) for line in job_lines}) == 2  # style by model
     legend = figure.legends[0]
     assert legend.get_bbox_to_anchor().x0 > figure.axes[-1].get_position().x1 * figure.bbox.width - 1  # outside
+
+
+def test_probe_history_panels_share_the_iteration_axis():
+    rows = _rows(2, sizes=((64, 64), (128, 128)))
+    for row in rows:  # the larger exemplar's runs stop at 40 iterations, the smaller's at 100
+        if row["exemplar_size"] == (128, 128):
+            row["iterations"], row["probe_history"] = 40, [{"iteration": 25, "samples": [{"memorization_index": 0.0}]}]
+    small, large = figures.probe_history_figure(rows, "gravel").axes[:2]
+    assert large.get_xlim() == small.get_xlim() and large.get_xlim()[1] >= 100
 
 
 def test_figures_never_reuse_a_colour_and_skip_a_one_model_tradeoff():

@@ -2,6 +2,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from skimage import data
 
@@ -36,6 +37,31 @@ def test_probe_figure_is_written_atomically(tmp_path):
     with pytest.raises(FileExistsError):
         report.probe_figure(probed, copy, EXEMPLAR, tmp_path / "probe.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["probe.png"]
+
+
+def test_probe_figure_draws_the_defect_map_and_its_fraction(tmp_path, monkeypatch):
+    from scipy import ndimage
+
+    from wavetex.report import figures
+
+    exemplar = data.gravel()[:128, :128] / 255.0
+    blurred = memorization.shifted_copy(exemplar, seed=1).copy()
+    blurred[32:96, 32:96] = ndimage.gaussian_filter(blurred, 3)[32:96, 32:96]
+    probed = memorization.probe(blurred, exemplar)
+    assert probed.defect_fraction >= 0.05 and probed.defect_map[64, 64] and not probed.defect_map[4, 4]
+    drawn = []
+    monkeypatch.setattr(figures, "save_figure", lambda figure, path, **_: drawn.append(figure) or Path(path))
+    report.probe_figure(probed, blurred, exemplar, tmp_path / "probe.png")
+    panel = next(ax for ax in drawn[0].axes if ax.get_title().startswith("defect fraction"))
+    assert panel.get_title().startswith(f"defect fraction {probed.defect_fraction:.2f}: flagged")
+    tint = panel.get_images()[-1].get_array()
+    assert np.array_equal(tint[..., 3] > 0, probed.defect_map)  # tinted exactly where the defects are
+    assert panel.collections  # and outlined
+    # Not measured (fidelity=False): said so, nothing tinted.
+    unmeasured = memorization.probe(blurred, exemplar, fidelity=False)
+    report.probe_figure(unmeasured, blurred, exemplar, tmp_path / "other.png")
+    panel = next(ax for ax in drawn[1].axes if "not measured" in ax.get_title())
+    assert len(panel.get_images()) == 1
 
 
 def test_capacity_sweep_orders_rungs_by_size(tmp_path):

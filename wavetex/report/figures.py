@@ -112,9 +112,11 @@ def probe_figure(
     *, title: str = "", overwrite: bool = False, n_boxes: int = 3, fidelity: dict[str, Any] | None = None,
 ) -> Path:
     """Exemplar and synthesis at the same pixel scale with the best-matching crops
-    outlined on both (boxes wrap across the exemplar's periodic edges), the
-    displacement map with its colour key, and the crop-match histogram over the
-    held-out one (PNG). ``fidelity`` (see :func:`fidelity`) is printed beside the verdict.
+    outlined on both (boxes wrap across the exemplar's periodic edges), the local
+    fidelity (the synthesis again, its windows with no counterpart in the exemplar
+    tinted and outlined, and the defect fraction), the displacement map with its
+    colour key, and the crop-match histogram over the held-out one (PNG).
+    ``fidelity`` (see :func:`fidelity`) is printed beside the verdict.
 
     Examples
     --------
@@ -130,11 +132,12 @@ def probe_figure(
     from matplotlib.patches import Rectangle
 
     extent = (max(exemplar.shape[0], synthesis.shape[0]), max(exemplar.shape[1], synthesis.shape[1]))
-    figure = plt.figure(figsize=(15, 4.4))
-    grid = figure.add_gridspec(1, 5, width_ratios=[1, 1, 1, 0.45, 1.3], wspace=0.35)
-    axes = [figure.add_subplot(grid[0, k]) for k in range(5)]
+    figure = plt.figure(figsize=(18, 4.4))
+    grid = figure.add_gridspec(1, 6, width_ratios=[1, 1, 1, 1, 0.45, 1.3], wspace=0.35)
+    axes = [figure.add_subplot(grid[0, k]) for k in range(6)]
     _show(axes[0], exemplar, "exemplar (best matches outlined)", extent)
     _show(axes[1], synthesis, "synthesis (its best-matching crops)", extent)
+    _defect_panel(axes.pop(2), report, synthesis, extent)
     p = report.crop_size
     height, width = exemplar.shape[:2]
     order = np.argsort(np.nan_to_num(report.crop_matches, nan=-2))[::-1][:n_boxes]
@@ -177,6 +180,43 @@ def probe_figure(
     figure.suptitle("\n".join(lines), fontsize=9, wrap=True)
     figure.subplots_adjust(top=0.76, bottom=0.14, left=0.02, right=0.99)
     return save_figure(figure, path, overwrite=overwrite)
+
+
+#: Tint of the windows with no counterpart in the exemplar (local fidelity).
+DEFECT_COLOUR = (0.85, 0.0, 0.55)
+
+
+def _defect_words(defect_fraction: float) -> str:
+    """The local fidelity in a few words, for a panel title.
+
+    Examples
+    --------
+    >>> _defect_words(0.125), _defect_words(0.0), _defect_words(float("nan"))
+    ('defect fraction 0.12: flagged (≥ 0.05)', 'defect fraction 0.00', 'local fidelity not measured')
+    """
+    from ..memorization._fidelity import FLAG_FRACTION
+
+    if not np.isfinite(defect_fraction):
+        return "local fidelity not measured"
+    flag = f": flagged (≥ {FLAG_FRACTION:g})" if defect_fraction >= FLAG_FRACTION else ""
+    return f"defect fraction {defect_fraction:.2f}{flag}"
+
+
+def _defect_panel(ax, report: MemorizationReport, synthesis: np.ndarray, extent: tuple[int, int]) -> None:
+    """The synthesis with its defect map (``report.defect_map``: windows with no
+    counterpart in the exemplar) tinted and outlined, the defect fraction in the title."""
+    _show(ax, synthesis, _defect_words(report.defect_fraction) + "\ntinted: no counterpart in the exemplar", extent)
+    defects = report.defect_map
+    if defects is None or not defects.any():
+        return
+    limits = ax.get_xlim(), ax.get_ylim()
+    tint = np.zeros((*defects.shape, 4))
+    tint[..., :3] = DEFECT_COLOUR
+    tint[..., 3] = 0.45 * defects
+    ax.imshow(tint, interpolation="nearest")
+    ax.contour(defects.astype(float), levels=[0.5], colors=[DEFECT_COLOUR], linewidths=1.2)
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
 
 
 def save_figure(figure, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -417,8 +457,8 @@ def tradeoff_figure(rows: Sequence[dict[str, Any]], texture: str):
 def probe_history_figure(rows: Sequence[dict[str, Any]], texture: str):
     """The memorization index over the iterations of one texture's jobs, a panel per
     exemplar size: colour by seed, line style by model, the final probe as each line's
-    last point, a fixed y range that includes 0 and 1, the legend outside. Returns the
-    Figure.
+    last point, a fixed y range that includes 0 and 1, one iteration axis for all panels
+    (a size whose runs stopped early shows it), the legend outside. Returns the Figure.
 
     Examples
     --------
@@ -437,7 +477,8 @@ def probe_history_figure(rows: Sequence[dict[str, Any]], texture: str):
     seeds = sorted({r["seed"] for r in rows})
     if len(models) > len(_STYLES):
         raise ValueError(f"{len(models)} models need more line styles than the {len(_STYLES)} there are")
-    figure, axes = plt.subplots(1, len(sizes), figsize=(4.2 * len(sizes) + 2.6, 4), squeeze=False, sharey=True)
+    figure, axes = plt.subplots(1, len(sizes), figsize=(4.2 * len(sizes) + 2.6, 4), squeeze=False, sharex=True,
+                             sharey=True)
     values = [r["final_index"] for r in rows] + [
         h["samples"][0]["memorization_index"] for r in rows for h in r["probe_history"]]
     values = [v for v in values if v is not None and np.isfinite(v)]

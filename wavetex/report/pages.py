@@ -18,7 +18,7 @@ from ..statistics import ModelConfig, TextureStatistics
 from ..survey.store import SurveyFolder, exemplar_file
 from .figures import (fidelity_figure, memorization_figure, probe_history_figure, save_figure, sweep_figure,
                       tradeoff_figure)
-from .records import exemplar_size, load_records, source_texture, study_rows
+from .records import defect_fractions, exemplar_size, load_records, source_texture, study_rows
 from .words import METRIC_LEGEND, STATUS_LABELS, number, record_status
 
 __all__ = ["texture_report", "write_index", "capacity_sweep", "TEMPLATES"]
@@ -99,7 +99,9 @@ def _row_label(record: dict[str, Any]) -> str:
     return label
 
 
-def _cell(record: dict[str, Any]) -> dict[str, Any]:
+def _cell(record: dict[str, Any], defect_fraction: float | None) -> dict[str, Any]:
+    from ..memorization._fidelity import FLAG_FRACTION
+
     probe, metrics = record["probe"], record["metrics"]
     status = record_status(record)
     job = f"jobs/{record['key']}"
@@ -110,12 +112,15 @@ def _cell(record: dict[str, Any]) -> dict[str, Any]:
         "verdict": probe["verdict"], "verdict_words": VERDICT_WORDS.get(probe["verdict"], ""),
         "index": number(probe.get("memorization_index")), "copy_rate": number(probe.get("copy_rate")),
         "global_match": number(probe.get("global_match")), "statistics_error": f"{metrics['statistics_error']:.4f}",
+        "defects": number(defect_fraction),
+        "defects_flagged": defect_fraction is not None and defect_fraction >= FLAG_FRACTION,
         "iterations": metrics["iterations"], "converged": status["status"] == "converged",
         "status_label": STATUS_LABELS.get(status["status"], status["status"]), "status_words": status["words"],
     }
 
 
 def _groups(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    defects = defect_fractions(out_dir, records)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         grouped.setdefault(_group_name(record), []).append(record)
@@ -128,7 +133,8 @@ def _groups(out_dir: Path, records: Sequence[dict[str, Any]]) -> list[dict[str, 
         groups.append({
             "name": name, "anchor": _UNSAFE.sub("-", name).strip("-").lower(), "n_jobs": len(group),
             "exemplar": {"src": exemplar_file(group[0]["exemplar_sha256"]), "width": width, "height": height},
-            "rows": [{"label": label, "cells": [_cell(r) for r in row], "diversity": _diversity(out_dir, row)}
+            "rows": [{"label": label, "cells": [_cell(r, defects.get(r["key"])) for r in row],
+                      "diversity": _diversity(out_dir, row)}
                      for label, row in rows.items()],
         })
     return groups
@@ -181,7 +187,8 @@ def write_index(out_dir: str | Path, *, title: str | None = None) -> Path:
 
     At the top, a grid per texture (and exemplar size): its exemplar once, then a row
     per model with each seed's synthesis at 1:1, its verdict badge, memorization
-    index and status word; then the legend of every metric, the figures, a table of
+    index, defect fraction (local fidelity, :func:`~wavetex.report.records.defect_fractions`)
+    and status word; then the legend of every metric, the figures, a table of
     every job with links to the full-size image, probe figure, sidecar and record,
     and the failed jobs. Relative links only: the folder can be moved or served as
     is. A ``novel`` badge is green only for a synthesis that converged.

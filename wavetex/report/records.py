@@ -18,10 +18,14 @@ from ..statistics import ModelConfig
 from ..synthesis import loss_decrease
 from .words import record_status
 
-__all__ = ["load_records", "source_texture", "exemplar_size", "study_rows", "JUDGE_FILE"]
+__all__ = ["load_records", "source_texture", "exemplar_size", "study_rows", "defect_fractions", "JUDGE_FILE",
+           "DEFECT_FILE"]
 
 #: Cache of the judge's errors in a survey folder, by job key.
 JUDGE_FILE = "figures/judge_errors.json"
+#: Cache of the defect fractions measured on the saved syntheses of jobs recorded before
+#: the probe measured the local fidelity, by job key.
+DEFECT_FILE = "figures/defect_fractions.json"
 
 
 def load_records(out_dir: str | Path) -> list[dict[str, Any]]:
@@ -115,6 +119,50 @@ def judge_errors(out_dir: Path, records: Sequence[dict[str, Any]]) -> dict[str, 
     return cache
 
 
+def defect_fractions(out_dir: str | Path, records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """Each job's local fidelity (docs/fidelity.md): the fraction of its synthesis's
+    windows with no counterpart in the exemplar. The probe's own ``defect_fraction``
+    where the record has it; for a job recorded before the probe measured it,
+    :func:`~wavetex.memorization.local_fidelity` of its saved ``synthesis.png`` against
+    its exemplar, cached in ``DIR/figures/defect_fractions.json``. None for a job
+    without files or too small for one fidelity window.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> defect_fractions(tempfile.mkdtemp(), [{"key": "k", "probe": {"defect_fraction": 0.25}}])
+    {'k': 0.25}
+    """
+    from ..memorization import default_fidelity_window, local_fidelity
+    from ..survey.store import exemplar_file
+
+    out_dir = Path(out_dir)
+    cache_path = out_dir / DEFECT_FILE
+    cache = wio.read_json(cache_path) if cache_path.is_file() else {}
+    fractions: dict[str, float | None] = {}
+    measured = False
+    for record in records:
+        key = record["key"]
+        if "defect_fraction" in record["probe"]:
+            fractions[key] = record["probe"]["defect_fraction"]
+            continue
+        if key not in cache:
+            synthesis = out_dir / "jobs" / key / "synthesis.png"
+            exemplar = out_dir / exemplar_file(record["exemplar_sha256"])
+            if not synthesis.is_file() or not exemplar.is_file():
+                fractions[key] = None
+                continue
+            image, source = wio.read_image(synthesis), wio.read_image(exemplar)
+            fits = min(image.shape[:2]) >= default_fidelity_window(source.shape)
+            cache[key] = local_fidelity(image, source).defect_fraction if fits else None
+            measured = True
+        fractions[key] = cache[key]
+    if measured:
+        cache_path.parent.mkdir(exist_ok=True)
+        wio.write_json(cache_path, dict(sorted(cache.items())), overwrite=True)
+    return fractions
+
+
 def study_rows(out_dir: str | Path, records: Sequence[dict[str, Any]], *, judge: bool = True) -> list[dict[str, Any]]:
     """One flat row per finished job, for the study's figures.
 
@@ -126,6 +174,7 @@ def study_rows(out_dir: str | Path, records: Sequence[dict[str, Any]], *, judge:
     """
     out_dir = Path(out_dir)
     errors = judge_errors(out_dir, records) if judge and records else {}
+    defects = defect_fractions(out_dir, records)
     rows = []
     for record in records:
         height, width = exemplar_size(record)
@@ -137,6 +186,7 @@ def study_rows(out_dir: str | Path, records: Sequence[dict[str, Any]], *, judge:
             "stats_per_pixel": n_stats / (height * width),
             "memorization_index": _nan(probe.get("memorization_index")), "copy_rate": _nan(probe.get("copy_rate")),
             "statistics_error": record["metrics"]["statistics_error"], "judge_error": _nan(errors.get(record["key"])),
+            "defect_fraction": _nan(defects.get(record["key"])),
             "iterations": record["metrics"]["iterations"], "status": record_status(record)["status"],
             "probe_history": record.get("probe_history") or [], "final_index": _nan(probe.get("memorization_index")),
         })

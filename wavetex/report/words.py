@@ -27,6 +27,10 @@ METRIC_LEGEND: tuple[tuple[str, str], ...] = (
     ("copy rate", "fraction of the synthesis's crops that reproduce a piece of the exemplar"),
     ("memorization index", "1: crops copied; 0: crops resemble the exemplar as much as its own pieces "
      "resemble each other; below 0: they resemble it less (a poor or different texture, not a copy)"),
+    ("defect fraction", "local fidelity (\u201cdefects\u201d in the grid): fraction of the synthesis's windows that have no "
+     "counterpart anywhere in the exemplar (docs/fidelity.md); 0 when every region of the synthesis looks like some "
+     "region of the exemplar, flagged in bold from 0.05. It measures faithfulness, not copying: a copy has 0, and a "
+     "novel synthesis with a high fraction has regions unlike its exemplar (blur, stripes, a failed optimisation)"),
     ("excess rate", "fraction of crops that match the exemplar better than 95% of its own pieces match each other"),
     ("coherence", "fraction of crops found in the exemplar next to where a neighbouring crop was found "
      "(pieces of a copy stay together)"),
