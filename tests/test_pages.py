@@ -162,6 +162,7 @@ def test_memorization_figure_is_against_capacity_with_reference_lines():
     dashed = sorted(line.get_ydata()[0] for line in index_ax.get_lines() if line.get_linestyle() == "--")
     assert dashed == [0, 1]
     assert len(index_ax.containers) == 4  # one line (with min–max bars) per texture and exemplar size
+    assert [c.lines[0].get_linestyle() for c in index_ax.containers] == ["-", ":", "-", ":"]  # style by size
     bars = index_ax.containers[0]
     means = bars.lines[0].get_ydata()
     assert means.tolist() == pytest.approx([-0.02, 0.08, 0.18])  # the mean over three seeds

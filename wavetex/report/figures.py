@@ -301,6 +301,9 @@ def _log_axis(axis) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+_SIZE_LINES = ("-", ":", "-.")  # "--" is for the reference lines
+
+
 def _size_words(size: tuple[int, int]) -> str:
     return f"{size[1]}×{size[0]} exemplar"
 
@@ -321,8 +324,8 @@ def _per_point(rows: Sequence[dict[str, Any]], value: str) -> dict[tuple, tuple[
 
 def _against_capacity(ax, rows: Sequence[dict[str, Any]], value: str, textures: list[str],
                       sizes: list[tuple[int, int]]) -> None:
-    """One line per texture and exemplar size (colour: texture, marker: size), mean over
-    seeds with min–max bars, against the number of statistics per exemplar pixel."""
+    """One line per texture and exemplar size (colour: texture, marker and line style:
+    size), mean over seeds with min–max bars, against the statistics per exemplar pixel."""
     points = _per_point(rows, value)
     for t, texture in enumerate(textures):
         for s, size in enumerate(sizes):
@@ -331,7 +334,8 @@ def _against_capacity(ax, rows: Sequence[dict[str, Any]], value: str, textures: 
                 continue
             x, mean, low, high, _ = map(np.array, zip(*line))
             ax.errorbar(x, mean, yerr=[mean - low, high - mean], color=_colour(t), marker=_MARKERS[s % len(_MARKERS)],
-                        markersize=5, linewidth=1.2, capsize=2, markerfacecolor="white" if s % 2 else _colour(t))
+                        markersize=5, linewidth=1.2, capsize=2, markerfacecolor="white" if s % 2 else _colour(t),
+                        linestyle=_SIZE_LINES[s % len(_SIZE_LINES)])
     _log_axis(ax.xaxis)
     ax.set_xlabel("statistics per exemplar pixel (log scale)")
 
@@ -340,7 +344,7 @@ def _texture_size_legend(figure, textures: list[str], sizes: list[tuple[int, int
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=_colour(t), linewidth=2, label=texture) for t, texture in enumerate(textures)]
-    handles += [Line2D([], [], color="k", linestyle="none", marker=_MARKERS[s % len(_MARKERS)],
+    handles += [Line2D([], [], color="k", linestyle=_SIZE_LINES[s % len(_SIZE_LINES)], marker=_MARKERS[s % len(_MARKERS)],
                        markerfacecolor="white" if s % 2 else "k", label=_size_words(size))
                 for s, size in enumerate(sizes)]
     figure.legend(handles=handles, loc="center left", bbox_to_anchor=(0.86, 0.5), fontsize=8, frameon=False)
