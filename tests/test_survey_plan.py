@@ -233,3 +233,19 @@ def test_exemplar_sizes_crop_or_downscale_each_texture(plan_dir):
 def test_bad_exemplar_sizes_fail_in_one_line(plan, message):
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         wplan.parse_plan({"textures": ["gravel"], **plan})
+
+
+@pytest.mark.parametrize("name, n_jobs", [
+    ("memorization_study_first_pass.toml", None), ("memorization_study_transition.toml", 18),
+    ("memorization_study_structured_128.toml", 12), ("memorization_study_colour_64.toml", 6)])
+def test_the_study_slices_are_jobs_of_the_full_plans(name, n_jobs):
+    """A slice run into the study's folder must not add jobs the full plans do not have
+    (the same key): rerunning the full plan then skips them."""
+    from pathlib import Path
+
+    docs = Path(__file__).parents[1] / "docs"
+    full = {job.key for plan in ("memorization_study.toml", "memorization_study_colour.toml")
+            for job in wplan.read_plan(docs / plan).jobs}
+    jobs = wplan.read_plan(docs / name).jobs
+    assert jobs and {job.key for job in jobs} <= full
+    assert n_jobs is None or len(jobs) == n_jobs
