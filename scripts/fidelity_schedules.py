@@ -41,7 +41,7 @@ DOC = ROOT / "docs" / "fidelity.md"
 
 import wavetex  # noqa: E402
 from wavetex import synthesis, textures  # noqa: E402
-from wavetex.config import SCHEDULES  # noqa: E402
+from wavetex.config import SCHEDULES, Schedule  # noqa: E402
 from wavetex.memorization import local_fidelity  # noqa: E402
 from wavetex.quality import masked_statistics_error  # noqa: E402
 from wavetex.representation import downsample_by_two, periodic_component, upsample_periodic  # noqa: E402
@@ -95,19 +95,23 @@ def _three_level_coarse_stage(exemplar, reference, config, progress):
 
 
 ORIGINAL_COARSE_STAGE = synthesis._coarse_stage
-DEFAULT = SCHEDULES["default"]
+#: The default schedule when the study began (150 coarse + at most 100), pinned so that a
+#: change of the library's default does not change what the "default" arm means.
+DEFAULT = Schedule(
+    runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=120, min_decrease=0.05, window=50, coarse_iter=150
+)
 #: arm -> (schedule registered under the arm's name, synthesize options, what it is)
 ARMS = {
-    "default": (None, {}, "the default schedule (150 coarse + at most 100)"),
+    "default": (DEFAULT, {}, "the default schedule (150 coarse + at most 100)"),
     "long": (
         replace(DEFAULT, max_iter=LONG_ITER, max_iter_colour=LONG_ITER, min_decrease=None),
         {}, f"150 coarse + {LONG_ITER} iterations, no plateau stop",
     ),
-    "masked": (None, {"objective": "paper"}, "the paper's masked objective, default schedule"),
+    "masked": (DEFAULT, {"objective": "paper"}, "the paper's masked objective, default schedule"),
     "coarse300": (replace(DEFAULT, coarse_iter=300), {}, "default, 300 coarse iterations instead of 150"),
     "coarse800": (replace(DEFAULT, coarse_iter=800), {}, "default, 800 coarse iterations instead of 150"),
     "three-level": (DEFAULT, {}, "default with a third level: 150 at quarter, 150 at half resolution, then full"),
-    "spectrum": (None, {"init": "spectrum"}, "default, started from noise with the exemplar's spectrum"),
+    "spectrum": (DEFAULT, {"init": "spectrum"}, "default, started from noise with the exemplar's spectrum"),
 }
 
 
@@ -259,6 +263,7 @@ def main() -> None:
     side.add_argument("texture")
     side.add_argument("arms", nargs="+")
     side.add_argument("--seed", type=int, default=0)
+    side.add_argument("--out", type=Path)
     arguments = parser.parse_args()
     if arguments.command == "run":
         run(arguments.texture, arguments.arm, arguments.seed)
@@ -267,7 +272,7 @@ def main() -> None:
     elif arguments.command == "table":
         print(table(arguments.arms))
     else:
-        print(figure(arguments.texture, arguments.arms, arguments.seed))
+        print(figure(arguments.texture, arguments.arms, arguments.seed, arguments.out))
 
 
 if __name__ == "__main__":
