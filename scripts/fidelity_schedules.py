@@ -198,7 +198,8 @@ def _summary(values: list[float], digits: int = 3) -> str:
 
 def table(arms: list[str], textures_: tuple[str, ...] = STRUCTURED) -> str:
     """Per exemplar and arm: defect fraction, masked ALPHA error, time; mean (min–max) over seeds."""
-    rows = ["| exemplar | arm | defect_fraction | masked ALPHA error | time (s) | seeds |", "|---|---|---:|---:|---:|---|"]
+    rows = ["| exemplar | arm | defect_fraction | masked ALPHA error | time (s) | of which coarse (s) | seeds |",
+            "|---|---|---:|---:|---:|---:|---|"]
     everything = records()
     for texture in textures_:
         for arm in arms:
@@ -215,9 +216,15 @@ def table(arms: list[str], textures_: tuple[str, ...] = STRUCTURED) -> str:
             rows.append(
                 f"| {LABELS.get(texture, texture)} | {arm} | {_summary([r['defect_fraction'] for r in found])} | "
                 f"{_summary([r['alpha_masked'] for r in found], 4)} | {np.mean([r['seconds'] for r in found]):.0f} | "
+                f"{_coarse(found)} | "
                 f"{', '.join(str(r['seed']) for r in found)} |"
             )
     return "\n".join(rows)
+
+
+def _coarse(found: list[dict]) -> str:
+    seconds = [r["coarse_seconds"] for r in found if r.get("coarse_seconds") is not None]
+    return f"{np.mean(seconds):.0f}" if seconds else "—"
 
 
 def _is_snapshot(record: dict) -> bool:
@@ -259,6 +266,7 @@ def main() -> None:
     show = commands.add_parser("table")
     show.add_argument("--arms", nargs="+", default=["default", *(f"long@{s}" for s in SNAPSHOTS), "long", "masked",
                                                       "coarse300", "coarse800", "three-level", "spectrum"])
+    show.add_argument("--write", action="store_true", help="replace the table in docs/fidelity.md")
     side = commands.add_parser("figure")
     side.add_argument("texture")
     side.add_argument("arms", nargs="+")
@@ -270,7 +278,12 @@ def main() -> None:
     elif arguments.command == "missing":
         missing(arguments.arms, arguments.textures, arguments.seeds)
     elif arguments.command == "table":
-        print(table(arguments.arms))
+        text = table(arguments.arms)
+        print(text)
+        if arguments.write:
+            start, end = "<!-- schedules:start -->\n", "<!-- schedules:end -->"
+            page = DOC.read_text()
+            DOC.write_text(page[: page.index(start) + len(start)] + text + "\n" + page[page.index(end):])
     else:
         print(figure(arguments.texture, arguments.arms, arguments.seed, arguments.out))
 
