@@ -1,18 +1,20 @@
 """The gallery: every bundled texture and the structured ones, four ways, at 1:1.
 
     python scripts/gallery.py missing [--no-ps]          # the syntheses not cached yet
-    heavy python scripts/gallery.py run TEXTURE COLUMN   # one of them (default, long, ps)
+    heavy python scripts/gallery.py run TEXTURE COLUMN   # one of them (coarse300, long, ps)
     heavy python scripts/gallery.py build [--no-ps]      # docs/gallery/*.png + docs/gallery.md
 
 For each exemplar (every bundled texture, then ``brick-turned`` and ``cells`` of
-``scripts/fidelity_schedules.py``): exemplar | default schedule | long schedule (150
-coarse + 1000) | plenoptic's Portilla–Simoncelli (the benchmark's recipe,
-``benchmarks/_portilla_simoncelli.py``), seed 0, 256², with each synthesis's defect
-fraction (:func:`wavetex.memorization.local_fidelity`), memorization verdict
-(:func:`wavetex.probe`) and time. Syntheses are cached in ``docs/gallery/raw`` (shared
-with ``fidelity_schedules.py``, whose cached runs are reused): ``run`` does one, only if
-it is missing, so each goes in its own ``heavy`` call; ``build`` runs none, shows
-"not run" where one is missing, and caches each probe verdict in the synthesis's json.
+``scripts/fidelity_schedules.py``): exemplar | default schedule (300 coarse + at most
+100) | long schedule (150 coarse + 1000) | plenoptic's Portilla–Simoncelli (the
+benchmark's recipe, ``benchmarks/_portilla_simoncelli.py``), seed 0, 256², with each
+synthesis's defect fraction (:func:`wavetex.memorization.local_fidelity`), memorization
+verdict (:func:`wavetex.probe`) and time. Syntheses are cached in ``docs/gallery/raw``
+(shared with ``fidelity_schedules.py``, whose cached runs are reused; the PS runs of the
+synthesis benchmark, ``benchmarks/results/raw/*-ps.npy``, are reused too): ``run`` does
+one, only if it is missing, so each goes in its own ``heavy`` call; ``build`` runs none,
+shows "not run" where one is missing, and caches each probe verdict in the synthesis's
+json.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from wavetex import textures  # noqa: E402
 
 GALLERY = ROOT / "docs" / "gallery"
 PAGE = ROOT / "docs" / "gallery.md"
-COLUMNS = {"default": "default schedule", "long": "150 coarse + 1000", "ps": "Portilla–Simoncelli"}
+#: column (an arm of fidelity_schedules.py, or ps) -> title. The default schedule is
+#: 300 coarse + at most 100 (the study's arm "coarse300"; "default" there is the older 150).
+COLUMNS = {"coarse300": "default (300 coarse + 100)", "long": "150 coarse + 1000", "ps": "Portilla–Simoncelli"}
 SEED = 0
 
 
@@ -111,7 +115,8 @@ def panel_row(texture: str, columns: list[str]) -> tuple[np.ndarray, list[dict |
     exemplar = study.exemplar(texture)
     records = [_record(texture, column) for column in columns]
     images = [exemplar] + [np.load(study.path(texture, c, SEED)) if r else None for c, r in zip(columns, records)]
-    captions = [["exemplar", texture, ""]] + [_caption(COLUMNS[c], r) for c, r in zip(columns, records)]
+    # the bitmap font has no en dash
+    captions = [["exemplar", texture, ""]] + [_caption(COLUMNS[c].replace("–", "-"), r) for c, r in zip(columns, records)]
     height, width = exemplar.shape[:2]
     header, gap = 54, 6
     canvas = Image.new("RGB", (len(images) * (width + gap) - gap, height + header), "white")
@@ -133,7 +138,7 @@ PREAMBLE = """# Gallery
 
 Every bundled texture and two structured exemplars made for the fidelity study
 (`brick-turned`: the brick turned a quarter; `cells`: drawn hexagonal walls), synthesised
-at 256² with seed 0: the default schedule (150 coarse + at most 100 iterations), a long
+at 256² with seed 0: the default schedule (300 coarse + at most 100 iterations), a long
 schedule (150 coarse + 1000) and, for comparison, plenoptic's Portilla–Simoncelli
 synthesis (the benchmark's recipe, `benchmarks/_portilla_simoncelli.py`). Images are at
 1:1. Over each synthesis: its defect fraction (the share of windows with no counterpart in
@@ -143,6 +148,18 @@ probe's verdict ([the probe](memorization.md)) and its time, on one thread of a 
 build`, from the syntheses cached in `docs/gallery/raw` (`scripts/gallery.py run` makes
 a missing one; see the script).
 """
+
+
+#: The README's quality figure: exemplar | default | long, at 1:1, one row per exemplar.
+README_FIGURE = GALLERY / "readme_quality.png"
+
+
+def readme_figure(exemplars_: tuple[str, ...] = ("brick", "cells")) -> None:
+    from skimage import io
+
+    rows = [panel_row(texture, ["coarse300", "long"])[0] for texture in exemplars_]
+    gap = np.full((6, rows[0].shape[1], 3), 255, dtype=np.uint8)
+    io.imsave(README_FIGURE, np.concatenate(sum(([row, gap] for row in rows), [])[:-1]), check_contrast=False)
 
 
 def build(columns: list[str]) -> None:
@@ -166,7 +183,8 @@ def build(columns: list[str]) -> None:
     if "ps" not in columns:
         note += "\nThis page was built without the Portilla–Simoncelli column (`--no-ps`).\n"
     PAGE.write_text(PREAMBLE + note + "\n" + "\n".join(rows) + "\n\n" + "\n".join(figures))
-    print(PAGE)
+    readme_figure()
+    print(PAGE, README_FIGURE)
 
 
 def main() -> None:
