@@ -79,6 +79,9 @@ def test_every_readme_figure_exists_and_a_script_makes_it():
         name = Path(image).name
         if image.startswith("docs/images/readme_"):
             assert name.removeprefix("readme_").removesuffix(".png") in figures.FIGURES, image
+        elif image.startswith("docs/gallery/"):  # the gallery's script, from its cached syntheses
+            assert image == "docs/gallery/readme_quality.png", image
+            assert '"readme_quality.png"' in (ROOT / "scripts" / "gallery.py").read_text()
         elif image.startswith("docs/memorization_study/"):  # the study's page builder, from its results.jsonl
             assert image == "docs/memorization_study/figures/memorization.png", image
             assert (ROOT / "docs" / "memorization_study" / "results.jsonl").is_file()
