@@ -646,14 +646,8 @@ class TextureStatistics(torch.nn.Module):
         B = r.shape[0]
         M, N = r.shape[-2:]
         channels = r.reshape(B, -1, M, N)
-        parts = []
-        if self._plan.groups:
-            parts.append(grouped_lagged_products(channels, self._plan.groups, self._shifts))
-        if self._plan.needs_zero_shift_gram:
-            phase0 = channels.view(B, -1, self.config.n_phases, M, N)[:, :, 0]
-            gram = channels.reshape(B, -1, M * N) @ phase0.reshape(B, -1, M * N).transpose(1, 2)
-            parts.append(gram.reshape(B, -1))
-        return torch.cat(parts, dim=1)
+        phase0 = range(0, channels.shape[1], self.config.n_phases) if self._plan.needs_zero_shift_gram else ()
+        return grouped_lagged_products(channels, self._plan.groups, self._shifts, gram_cols=tuple(phase0))
 
     def _lowpass_correlations(self, y: torch.Tensor) -> torch.Tensor:
         C = self.n_colours
