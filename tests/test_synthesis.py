@@ -293,6 +293,16 @@ def test_the_coarse_stage_runs_at_half_resolution_with_one_scale_fewer(coarse_sc
     assert result.wall_time >= result.extra["coarse"]["wall_time"]
 
 
+def test_the_default_schedule_runs_300_coarse_iterations_then_at_most_100():
+    # 300 rather than 150: fewer defect windows on structured exemplars, every seed
+    # (docs/fidelity.md, "Levers"); the CLI and the status words read the same schedule.
+    from wavetex.report.words import schedule_words
+
+    default = SCHEDULES["default"]
+    assert (default.coarse_iter, default.max_iter, default.max_iter_colour) == (300, 100, 120)
+    assert schedule_words("default") == "300 coarse + 100"
+
+
 def test_the_coarse_stage_gives_a_better_start(coarse_schedule, monkeypatch):
     exemplar = data.gravel()[100:228, 100:228] / 255.0
     with_coarse = wavetex.synthesize(exemplar, max_iter=1, n_scales=4, progress=False)

@@ -66,7 +66,7 @@ class SynthesisResult:
         -------
         dict
             ``"status"``: one of :data:`STATUSES`; ``"words"``: e.g. "completed the
-            default schedule (150 coarse + 100); loss fell 7.2 % over the last 50
+            default schedule (300 coarse + 100); loss fell 7.2 % over the last 50
             iterations"; ``"recent_decrease"``: the relative decrease of the loss over
             the last 50 iterations, or None after fewer.
 

@@ -55,7 +55,7 @@ def schedule_words(schedule: str, n_colours: int = 1) -> str:
     Examples
     --------
     >>> schedule_words("default"), schedule_words("default", 3), schedule_words("paper")
-    ('150 coarse + 100', '150 coarse + 120', '5 runs of 500')
+    ('300 coarse + 100', '300 coarse + 120', '5 runs of 500')
     """
     plan = SCHEDULES[schedule]
     runs, per_run = plan.runs(n_colours), plan.iterations(n_colours)
@@ -74,7 +74,7 @@ def derived_status(
     Examples
     --------
     >>> derived_status("iteration limit of the run", schedule="default", max_iter=None, iterations=100)["words"]
-    'completed the default schedule (150 coarse + 100); loss decrease over the last 50 iterations not recorded'
+    'completed the default schedule (300 coarse + 100); loss decrease over the last 50 iterations not recorded'
     >>> derived_status("iteration limit of the run", schedule="default", max_iter=40, iterations=40,
     ...                decrease=0.072)["words"]
     'stopped at --max-iter 40; loss fell 7.2 % over the last 50 iterations'
