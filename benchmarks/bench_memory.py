@@ -1,40 +1,49 @@
 """Peak live memory of one loss + gradient, against the formulation it replaced, same run.
 
     python benchmarks/bench_memory.py                  # colour and gray 256², paper default model (~1 min)
+    python benchmarks/bench_memory.py --threads 2      # as the synthesis benchmark runs
     python benchmarks/bench_memory.py --size 64        # smoke test
 
 The torch profiler records every CPU allocation and release during one evaluation of
 the synthesis objective (statistics, loss, gradient) of a 256² image, after a warm-up
 evaluation; the peak of the bytes alive is what the evaluation itself needs, apart
 from what the allocator keeps (the synthesis benchmark's resident-set growth, which
-includes that, is larger). The baseline is the formulation before issue 17: the
-zero-shift products between colours (τ = (0, 0) for c ≠ c′) as a plain matrix product
-under autograd, whose backward held three gradients the size of all rectified maps
-(a ``select_backward`` of zeros, a ``bmm`` and their sum). Gray models have no such
-products, so both rows of a gray case measure the same code. It also checks that both
-give bit-identical statistics and gradients.
+includes that, is larger). The baseline is the formulation before issue 17, all under
+plain autograd: the generalized rectifier, then the standardisation (it kept each
+phase's rectified maps for the backward and made stacked, centred and scaled copies in
+turn), and the zero-shift products between colours (τ = (0, 0) for c ≠ c′) as a matrix
+product (its backward held three gradients the size of all rectified maps: a
+``select_backward`` of zeros, a ``bmm`` and their sum; colour only). It also checks that
+both give bit-identical losses and gradients.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import time
 import types
 
 import torch
 
 
-def _autograd_gram(self, r: torch.Tensor) -> torch.Tensor:
-    """The wavelet covariances as computed before issue 17 (baseline)."""
+def _former_statistics(self, x: torch.Tensor, borders: str) -> torch.Tensor:
+    """The circular statistics as computed before issue 17 (baseline): the rectifier, the
+    standardisation and the zero-shift products between colours under plain autograd."""
     from wavetex.lagged_products import grouped_lagged_products
 
-    B, (M, N) = r.shape[0], r.shape[-2:]
-    channels = r.reshape(B, -1, M, N)
+    assert borders == "circular", "the baseline covers the synthesis's circular statistics only"
+    B, (M, N) = x.shape[0], x.shape[-2:]
+    wavelet, lowpass, haar = self._channels(x, borders)  # plain generalized_rectifier
+    wavelet, lowpass = self.wavelet_standardisation(wavelet), self.lowpass_standardisation(lowpass)
+    channels = wavelet.reshape(B, -1, M, N)
     parts = [grouped_lagged_products(channels, self._plan.groups, self._shifts)] if self._plan.groups else []
     if self._plan.needs_zero_shift_gram:
         phase0 = channels.view(B, -1, self.config.n_phases, M, N)[:, :, 0]
         gram = channels.reshape(B, -1, M * N) @ phase0.reshape(B, -1, M * N).transpose(1, 2)
         parts.append(gram.reshape(B, -1))
-    return torch.cat(parts, dim=1)
+    raw = [torch.cat(parts, dim=1), self._lowpass_correlations(lowpass), self._haar_correlations(haar)]
+    return torch.cat([r.reshape(B, -1) for r in raw], dim=1).index_select(1, self._order) / (M * N)
 
 
 def peak_live_mib(evaluate) -> float:
@@ -66,8 +75,9 @@ def peak_live_mib(evaluate) -> float:
     return peak / 2**20
 
 
-def measure(texture: str, size: int) -> dict:
-    """Peak live memory and result of one objective evaluation, current code and baseline."""
+def measure(texture: str, size: int, repeats: int = 3) -> dict:
+    """Peak live memory, time (median of ``repeats``) and result of one objective
+    evaluation, current code and baseline."""
     from wavetex import _validate, textures
     from wavetex.config import synthesis_config
     from wavetex.objective import LOSS_WEIGHT, Objective
@@ -80,14 +90,20 @@ def measure(texture: str, size: int) -> dict:
     out = {}
     for name in ("baseline", "current"):
         if name == "baseline":
-            prepared.statistics._wavelet_covariances = types.MethodType(_autograd_gram, prepared.statistics)
+            prepared.statistics._statistics = types.MethodType(_former_statistics, prepared.statistics)
         else:
-            del prepared.statistics._wavelet_covariances  # back to the class's method
+            del prepared.statistics._statistics  # back to the class's method
         objective(X)  # warm-up: filters and caches
         result = {}
         out[name] = {"mib": peak_live_mib(lambda: result.update(value=objective(X))), "result": result["value"]}
+        seconds = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            objective(X)
+            seconds.append(time.perf_counter() - start)
+        out[name]["seconds"] = statistics.median(seconds)
     same = all(torch.equal(a, b) for a, b in zip(out["baseline"]["result"], out["current"]["result"]))
-    return {"baseline": out["baseline"]["mib"], "current": out["current"]["mib"], "bit_identical": same}
+    return {**{f"{k}_{name}": out[name][k] for name in out for k in ("mib", "seconds")}, "bit_identical": same}
 
 
 def main() -> None:
@@ -97,11 +113,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
-    print(f"{args.size}², paper default model, one loss + gradient, peak live CPU memory (torch profiler)")
-    print(f"{'case':8s} {'baseline':>10s} {'current':>10s} {'ratio':>6s}  bit-identical")
+    print(f"{args.size}², paper default model, one loss + gradient: peak live CPU memory (torch profiler) and "
+          f"time (median of 3), {args.threads} thread(s); baseline = the formulation before issue 17, same run")
+    print(f"{'case':8s} {'baseline':>10s} {'current':>10s} {'ratio':>6s}   {'baseline':>9s} {'current':>9s} {'ratio':>6s}  bit-identical")
     for case, texture in (("colour", "retina"), ("gray", "gravel")):
         m = measure(texture, args.size)
-        print(f"{case:8s} {m['baseline']:7.0f} MB {m['current']:7.0f} MB {m['current'] / m['baseline']:6.2f}  {m['bit_identical']}")
+        print(f"{case:8s} {m['mib_baseline']:7.0f} MB {m['mib_current']:7.0f} MB {m['mib_current'] / m['mib_baseline']:6.2f}   "
+              f"{m['seconds_baseline']:7.3f} s {m['seconds_current']:7.3f} s {m['seconds_current'] / m['seconds_baseline']:6.2f}  "
+              f"{m['bit_identical']}")
 
 
 if __name__ == "__main__":
