@@ -37,3 +37,18 @@ def test_groups_sharing_maps_accumulate_gradients():
     maps = torch.rand(1, 5, 8, 6, dtype=torch.float64, generator=gen, requires_grad=True)
     groups = (lp.LaggedGroup(0, 3, (3, 4)), lp.LaggedGroup(1, 5, (0,)))
     assert torch.autograd.gradcheck(lambda m: lp.grouped_lagged_products(m, groups, SHIFTS), (maps,))
+
+
+
+@pytest.mark.parametrize("chunk", [2, 16])  # several chunks (ragged last), one chunk
+def test_zero_shift_products_and_their_gradient(chunk, monkeypatch):
+    """The gram beside the lagged groups (bit-identity with the former autograd product:
+    tests/test_statistics.py)."""
+    monkeypatch.setattr(lp, "GRAM_CHUNK", chunk)
+    gen = torch.Generator().manual_seed(2)
+    maps = torch.randn(2, 6, 5, 6, dtype=torch.float64, generator=gen, requires_grad=True)
+    groups, cols = (lp.LaggedGroup(0, 3, (0, 4)),), (1, 5)
+    out = lp.grouped_lagged_products(maps, groups, SHIFTS, gram_cols=cols)
+    gram = maps.flatten(2) @ maps[:, list(cols)].flatten(2).transpose(1, 2)
+    torch.testing.assert_close(out[:, -12:], gram.flatten(1))
+    assert torch.autograd.gradcheck(lambda m: lp.grouped_lagged_products(m, groups, SHIFTS, gram_cols=cols), (maps,))

@@ -85,9 +85,9 @@ def _rolled_band(padded: torch.Tensor, shifts: Shifts, s: int, r0: int, r1: int,
 
 class _GroupedLaggedProducts(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, maps: torch.Tensor, groups: tuple[LaggedGroup, ...], shifts: Shifts):
+    def forward(ctx, maps: torch.Tensor, groups: tuple[LaggedGroup, ...], shifts: Shifts, gram_cols: tuple[int, ...]):
         maps = maps.contiguous()
-        B, _, M, N = maps.shape
+        B, K, M, N = maps.shape
         s, band = _margin(shifts), _band_rows(M, N)
         outputs, kept_stacks = [], []
         for group in groups:
@@ -103,8 +103,11 @@ class _GroupedLaggedProducts(torch.autograd.Function):
             if band >= M:  # one band: the stack is small, keep it for the backward
                 kept_stacks.append(stack)
             outputs.append(out_t.transpose(1, 2).reshape(B, -1))
+        if gram_cols:
+            gram = maps.view(B, K, M * N) @ maps[:, list(gram_cols)].reshape(B, -1, M * N).transpose(1, 2)
+            outputs.append(gram.reshape(B, -1))
         ctx.save_for_backward(maps)
-        ctx.groups, ctx.shifts, ctx.kept_stacks = groups, shifts, kept_stacks
+        ctx.groups, ctx.shifts, ctx.kept_stacks, ctx.gram_cols = groups, shifts, kept_stacks, gram_cols
         return torch.cat(outputs, dim=1)
 
     @staticmethod
@@ -140,30 +143,70 @@ class _GroupedLaggedProducts(torch.autograd.Function):
                 for t, (dy, dx) in enumerate(shifts):
                     grad_padded[:, :, s - dy + r0 : s - dy + r1, s - dx : s - dx + N] += per_shift[:, :, t]
             grad_maps[:, list(group.cols)] += _fold(grad_padded, s)
-        return grad_maps, None, None
+        if ctx.gram_cols:
+            _add_gram_gradient(grad_maps, maps, grad_out[:, offset:], list(ctx.gram_cols))
+        return grad_maps, None, None, None
+
+
+#: Channels per chunk of the zero-shift products' gradient (see _add_gram_gradient).
+GRAM_CHUNK = 16
+
+
+def _add_gram_gradient(grad_maps: torch.Tensor, maps: torch.Tensor, grad_gram: torch.Tensor, cols: list[int]) -> None:
+    """Add the gradient of gram = maps·maps[:, cols]ᵀ (zero shift) to ``grad_maps``, in place.
+
+    Both factors' parts are summed before they join the lagged products' gradient, in
+    the order autograd summed them when the gram was a plain matrix product (so results
+    stay bit-identical); chunks of GRAM_CHUNK channels keep the temporary small, instead
+    of three gradients the size of ``maps``.
+    """
+    B, K, M, N = maps.shape
+    grad_gram = grad_gram.reshape(B, K, len(cols))
+    col_maps = maps[:, cols].reshape(B, len(cols), M * N)
+    grad_cols = (grad_gram.transpose(1, 2) @ maps.view(B, K, M * N)).view(B, len(cols), M, N)
+    slot = {q: k for k, q in enumerate(cols)}
+    for k0 in range(0, K, GRAM_CHUNK):
+        k1 = min(K, k0 + GRAM_CHUNK)
+        part = torch.bmm(grad_gram[:, k0:k1], col_maps).view(B, k1 - k0, M, N)
+        here = [(k - k0, slot[k]) for k in range(k0, k1) if k in slot]
+        if here:
+            rows, sources = zip(*here)
+            part[:, list(rows)] += grad_cols[:, list(sources)]
+        grad_maps[:, k0:k1] += part
 
 
 def grouped_lagged_products(
-    maps: torch.Tensor, groups: tuple[LaggedGroup, ...], shifts: Shifts
+    maps: torch.Tensor, groups: tuple[LaggedGroup, ...], shifts: Shifts, gram_cols: tuple[int, ...] = ()
 ) -> torch.Tensor:
     """Lagged products of several (rows, columns) groups of one stack of maps.
 
     For each group, in order, Φ(maps[:, p], maps[:, q], τ) for p in the group's row
     range, q in its columns and τ in ``shifts`` (p-major, then q, then τ), flattened
-    and concatenated.
+    and concatenated; then, with ``gram_cols``, the products at τ = (0, 0) of every map
+    with each of ``maps[:, gram_cols]`` (p-major). The gradient of both accumulates into
+    one buffer the size of ``maps``.
 
     Parameters
     ----------
     maps : torch.Tensor, shape (B, K, M, N)
     groups : tuple of LaggedGroup
     shifts : tuple of (row, col) offsets, |offset| < M, N
+    gram_cols : tuple of int
+        Channel indices (G of them) of the zero-shift products; default none.
 
     Returns
     -------
-    torch.Tensor, shape (B, Σ_groups P·Q·T)
+    torch.Tensor, shape (B, Σ_groups P·Q·T + K·G)
+
+    Examples
+    --------
+    >>> maps = torch.rand(1, 3, 4, 5)
+    >>> out = grouped_lagged_products(maps, (), ((0, 0),), gram_cols=(0, 2))
+    >>> torch.allclose(out.view(3, 2), maps.view(3, 20) @ maps.view(3, 20)[[0, 2]].T)
+    True
     """
     shifts = tuple((int(dy), int(dx)) for dy, dx in shifts)
-    return _GroupedLaggedProducts.apply(maps, tuple(groups), shifts)
+    return _GroupedLaggedProducts.apply(maps, tuple(groups), shifts, tuple(int(q) for q in gram_cols))
 
 
 def lagged_products(rows: torch.Tensor, cols: torch.Tensor, shifts: Shifts) -> torch.Tensor:

@@ -41,6 +41,7 @@ from .representation import (
     border_masks,
     generalized_rectifier,
     known_region_masks,
+    rectified_standardised,
     haar_channels,
     lowpass_channels,
     standardisation_of,
@@ -567,18 +568,26 @@ class TextureStatistics(torch.nn.Module):
         return self._filters[key]
 
     def _channels(
-        self, x: torch.Tensor, borders: str
+        self, x: torch.Tensor, borders: str, standardised: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Rectified wavelet maps (B, C, J, L, A, M, N) and low-pass maps (B, C, M, N),
         masked as docs/model.md (Statistics) says unless ``borders`` is "circular", and Haar maps
-        (B, C, 3, M, N) — all before standardisation."""
+        (B, C, 3, M, N) — all before standardisation, except the wavelet maps when
+        ``standardised`` (:func:`~wavetex.representation.rectified_standardised`)."""
         M, N = x.shape[-2:]
         psi_hat, phi_hat, haar_hat, masks = self._filter_tensors(M, N, x)
         x_hat = torch.fft.fft2(x)
-        wavelet = generalized_rectifier(wavelet_transform(x_hat, psi_hat), self.config.n_phases)
+        z = wavelet_transform(x_hat, psi_hat)
+        if standardised:
+            mask = masks[:, None] if borders != "circular" else None
+            wavelet = rectified_standardised(z, self.config.n_phases, self.wavelet_standardisation, mask)
+        else:
+            wavelet = generalized_rectifier(z, self.config.n_phases)
+        del z
         lowpass = lowpass_channels(x_hat, phi_hat)
         if borders != "circular":
-            wavelet = wavelet * masks[:, None, None]
+            if not standardised:
+                wavelet = wavelet * masks[:, None, None]
             if self.n_colours == 3:
                 lowpass = lowpass * masks[-1]
         return wavelet, lowpass, haar_channels(x_hat, haar_hat)
@@ -631,8 +640,7 @@ class TextureStatistics(torch.nn.Module):
         masks = self._filter_tensors(M, N, x)[3]
         if borders == "interior":  # the border masks, Haar terms never masked
             return self._statistics_within(x, torch.cat([masks, torch.ones_like(masks[:1])]))
-        wavelet, lowpass, haar = self._channels(x, borders)
-        wavelet = self.wavelet_standardisation(wavelet)
+        wavelet, lowpass, haar = self._channels(x, borders, standardised=True)
         lowpass = self.lowpass_standardisation(lowpass)
         if borders == "masked" and self.n_colours == 1:
             lowpass = lowpass * masks[-1] * (M * N / masks[-1].sum())
@@ -664,14 +672,8 @@ class TextureStatistics(torch.nn.Module):
         B = r.shape[0]
         M, N = r.shape[-2:]
         channels = r.reshape(B, -1, M, N)
-        parts = []
-        if self._plan.groups:
-            parts.append(grouped_lagged_products(channels, self._plan.groups, self._shifts))
-        if self._plan.needs_zero_shift_gram:
-            phase0 = channels.view(B, -1, self.config.n_phases, M, N)[:, :, 0]
-            gram = channels.reshape(B, -1, M * N) @ phase0.reshape(B, -1, M * N).transpose(1, 2)
-            parts.append(gram.reshape(B, -1))
-        return torch.cat(parts, dim=1)
+        phase0 = range(0, channels.shape[1], self.config.n_phases) if self._plan.needs_zero_shift_gram else ()
+        return grouped_lagged_products(channels, self._plan.groups, self._shifts, gram_cols=tuple(phase0))
 
     def _lowpass_correlations(self, y: torch.Tensor) -> torch.Tensor:
         C = self.n_colours
