@@ -46,3 +46,16 @@ def assert_close(actual, expected, dtype=torch.float64, scale=None):
     scale = expected.abs().max().item() if scale is None else scale
     error = (actual - expected).abs().max().item()
     assert error <= TOLERANCE[dtype] * scale, f"max error {error:.3g} > {TOLERANCE[dtype]} × {scale:.3g}"
+
+
+#: The modules that take longest, started first: with two workers (``pytest -n 2``, each
+#: module on one worker) a long module collected last runs alone at the end.
+SLOW_FIRST = ("test_survey_ray.py", "test_cli_memorization.py", "test_survey_engine.py", "test_benchmarks.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a module is kept

@@ -302,7 +302,7 @@ def coarse_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> Sy
     >>> from wavetex import ModelConfig
     >>> small = coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (64, 64))
     >>> small.size, small.model.n_scales, small.max_iter, small.histogram_match
-    ((32, 48), 2, 150, False)
+    ((32, 48), 2, 300, False)
     >>> coarse_config(SynthesisConfig(size=(64, 96), schedule="paper", model=ModelConfig(n_scales=3)), (64, 64)) is None
     True
     """
