@@ -21,8 +21,9 @@ Quality figures, not timing. For each texture (256² bundled image):
 Every part also reports the fill's local fidelity (``defect_fraction`` of
 :func:`wavetex.memorization.fill_fidelity`, 0 for a fill every window of which has a
 counterpart among the known pixels), its statistics error and its time. ``--max-iter
-schedule`` runs the default schedule as a user gets it (150 coarse iterations at half
-resolution, then at most 100); ``--no-coarse`` drops that coarse stage, to measure it.
+schedule`` runs the default schedule as a user gets it (300 coarse iterations at half
+resolution, then at most 100); ``--no-coarse`` drops that coarse stage (``coarse_iter=0``),
+to measure it.
 
 Writes ``benchmarks/results/constrained.json`` (after each texture; runs with the same
 options add to it) and, per texture, the figure
@@ -32,7 +33,6 @@ options add to it) and, per texture, the figure
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -42,7 +42,7 @@ import torch
 
 import wavetex
 from wavetex import textures
-from wavetex.config import SCHEDULES
+from wavetex.config import SynthesisConfig
 from wavetex.io import write_image
 from wavetex.provenance import versions
 from wavetex.quality import boundary_step_ratio, fill_step_ratio, wrap_step_ratio
@@ -150,11 +150,11 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     options = dict(n_scales=args.n_scales, max_iter=args.max_iter, seed=0, progress=False)
     if args.no_coarse:
-        SCHEDULES["default"] = dataclasses.replace(SCHEDULES["default"], coarse_iter=0)
+        options["coarse_iter"] = 0
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "constrained.json"
     settings = {k: v for k, v in options.items() if k != "progress"}
-    settings["coarse_iter"] = SCHEDULES["default"].coarse_iter
+    settings["coarse_iter"] = SynthesisConfig(coarse_iter=options.get("coarse_iter")).coarse_iterations()
     for name in args.textures:
         image = textures.load(name)
         entry = {}

@@ -141,6 +141,8 @@ def _synthesis_option_list() -> list[Callable]:
                      help="How long to optimise: default (stops at a plateau) or paper (the paper's runs)."),
         click.option("--max-iter", type=click.IntRange(min=1), default=DEFAULTS.max_iter, metavar="N",
                      help="Cap on L-BFGS iterations per sample.  [default: the schedule's]"),
+        click.option("--coarse-iter", type=click.IntRange(min=0), default=DEFAULTS.coarse_iter, metavar="N",
+                     help="Iterations at half resolution before the full one; 0: none.  [default: the schedule's]"),
         click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=DEFAULTS.time_budget, metavar="SECONDS",
                      help="Stop after this many seconds and keep the best images so far.  [default: none]"),
         click.option("--device", default=DEFAULTS.device, show_default=True, metavar="auto|cpu|cuda[:N]",

@@ -20,7 +20,7 @@ from wavetex import SynthesisResult, TextureStatistics, textures
 from wavetex.io import read_image, write_image
 from cli_checks import assert_error, assert_ok, invoke
 
-FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
+FAST = ["--n-scales", "3", "--max-iter", "2", "--coarse-iter", "0", "--quiet"]
 
 
 def snapshot(folder):
@@ -72,6 +72,17 @@ def test_the_sidecar_keeps_the_coarse_stage_the_api_records(images):
     assert "coarse" in api.extra and "coarse" in extra
     assert extra["coarse"]["iterations"] == api.extra["coarse"]["iterations"]
     assert extra["input"]["path"].endswith("tiny.png") and extra["gray"] is False
+
+
+def test_coarse_iter_sets_the_coarse_stage_and_is_checked(images):
+    options = ["--n-scales", 3, "--max-iter", 2, "--quiet"]
+    assert_ok(invoke("synth", "tiny.png", "-o", "c.png", "--coarse-iter", 0, *options))
+    sidecar = json.loads((images / "c.json").read_text())
+    assert sidecar["config"]["coarse_iter"] == 0 and "coarse" not in sidecar["extra"]
+    assert_ok(invoke("synth", "tiny.png", "-o", "d.png", "--coarse-iter", 3, *options))
+    assert json.loads((images / "d.json").read_text())["extra"]["coarse"]["iterations"] == [3]
+    refused = invoke("synth", "tiny.png", "-o", "e.png", "--coarse-iter", -1, *options)
+    assert refused.exit_code == 2 and "--coarse-iter" in refused.stderr and not (images / "e.png").exists()
 
 
 def test_same_seed_gives_identical_bytes(images):

@@ -9,7 +9,7 @@ from wavetex import textures
 from wavetex.io import read_image, write_image
 from cli_checks import assert_error, assert_ok, invoke
 
-FAST = ["--n-scales", "3", "--max-iter", "3", "--quiet"]
+FAST = ["--n-scales", "3", "--max-iter", "3", "--coarse-iter", "0", "--quiet"]
 
 
 @pytest.fixture

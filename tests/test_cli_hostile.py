@@ -77,7 +77,7 @@ def folder(tmp_path, monkeypatch):
 
 
 PIXEL_CAP = [f"{MAX_PIXELS:,} pixels", "Downscale"]
-FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
+FAST = ["--n-scales", "3", "--max-iter", "2", "--coarse-iter", "0", "--quiet"]
 
 CASES = {
     # 1. a header claiming 60000×60000 pixels, as every kind of input
@@ -218,18 +218,18 @@ def test_probe_of_a_flat_image_prints_no_numpy_warning(folder):
 def test_api_refuses_seeds_torch_would_truncate(seed):
     exemplar = np.random.default_rng(0).random((32, 32))
     with pytest.raises(wavetex.ParameterError, match=str(SEED_MAX)) as caught:
-        wavetex.synthesize(exemplar, seed=seed, n_scales=3, max_iter=1, progress=False)
+        wavetex.synthesize(exemplar, seed=seed, n_scales=3, max_iter=1, coarse_iter=0, progress=False)
     assert caught.value.parameter == "seed"
 
 
 def test_api_accepts_the_largest_seed_and_it_differs_from_seed_0():
     exemplar = np.random.default_rng(0).random((32, 32))
-    largest = wavetex.synthesize(exemplar, seed=SEED_MAX, n_scales=3, max_iter=1, progress=False)
-    zero = wavetex.synthesize(exemplar, seed=0, n_scales=3, max_iter=1, progress=False)
+    largest = wavetex.synthesize(exemplar, seed=SEED_MAX, n_scales=3, max_iter=1, coarse_iter=0, progress=False)
+    zero = wavetex.synthesize(exemplar, seed=0, n_scales=3, max_iter=1, coarse_iter=0, progress=False)
     assert largest.seeds == [SEED_MAX]
     assert not np.array_equal(largest.raw_images, zero.raw_images)
     with pytest.raises(wavetex.ParameterError, match="n_samples=2"):
-        wavetex.synthesize(exemplar, seed=SEED_MAX, n_samples=2, n_scales=3, max_iter=1, progress=False)
+        wavetex.synthesize(exemplar, seed=SEED_MAX, n_samples=2, n_scales=3, max_iter=1, coarse_iter=0, progress=False)
 
 
 def test_library_errors_name_their_parameter_and_survive_pickling():
@@ -299,6 +299,6 @@ def test_the_sigterm_handler_is_restored_afterwards():
 def test_numpy_and_tensor_inputs_are_accepted_alike_by_statistics_and_synthesis():
     exemplar = np.random.default_rng(1).random((32, 32, 3))
     statistics = wavetex.TextureStatistics(exemplar, n_scales=3)
-    result = wavetex.synthesize(exemplar, n_scales=3, max_iter=1, progress=False)
+    result = wavetex.synthesize(exemplar, n_scales=3, max_iter=1, coarse_iter=0, progress=False)
     assert statistics.n_colours == 3 and result.images.shape == (1, 32, 32, 3)
     torch.testing.assert_close(statistics(exemplar), statistics.target)

@@ -13,7 +13,7 @@ from wavetex import memorization
 from wavetex.io import write_image
 from cli_checks import invoke
 
-FAST = ["--n-scales", "3", "--max-iter", "2", "--quiet"]
+FAST = ["--n-scales", "3", "--max-iter", "2", "--coarse-iter", "0", "--quiet"]
 
 
 @pytest.fixture(scope="module", autouse=True)

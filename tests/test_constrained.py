@@ -70,7 +70,7 @@ def test_the_fill_probe_in_the_result_sees_a_copied_fill(gravel, filled):
 
 
 def test_same_seed_same_fill_other_seed_other_fill(gravel):
-    options = dict(n_scales=3, max_iter=5, progress=False)
+    options = dict(n_scales=3, max_iter=5, coarse_iter=0, progress=False)
     first = wavetex.inpaint(gravel, hole(), seed=3, **options)
     again = wavetex.inpaint(gravel, hole(), seed=3, **options)
     other = wavetex.inpaint(gravel, hole(), seed=4, **options)
@@ -80,7 +80,7 @@ def test_same_seed_same_fill_other_seed_other_fill(gravel):
 
 
 def test_a_batch_equals_samples_run_one_at_a_time(gravel):
-    options = dict(n_scales=3, max_iter=4, progress=False, histogram_match=False)
+    options = dict(n_scales=3, max_iter=4, coarse_iter=0, progress=False, histogram_match=False)
     batch = wavetex.inpaint(gravel, hole(), n_samples=2, seed=5, **options)
     single = wavetex.inpaint(gravel, hole(), seed=6, **options)
     np.testing.assert_allclose(batch.raw_images[1], single.raw_images[0], atol=1e-5)
@@ -97,14 +97,14 @@ def test_colour_known_pixels_stay_bit_identical():
     tissue = read_image(textures.path("tissue"))[:64, :64]
     mask = np.zeros((64, 64), dtype=bool)
     mask[20:40, 24:44] = True
-    result = wavetex.inpaint(tissue, mask, n_scales=2, max_iter=5, progress=False)
+    result = wavetex.inpaint(tissue, mask, n_scales=2, max_iter=5, coarse_iter=0, progress=False)
     assert result.images.shape == (1, 64, 64, 3)
     np.testing.assert_array_equal(result.images[0][~mask], tissue[~mask])
 
 
 def test_extend_keeps_the_image_where_the_anchor_puts_it(gravel):
     image = gravel[:64, :64]
-    result = wavetex.extend(image, (80, 128), anchor="bottom-right", n_scales=3, max_iter=10, progress=False)
+    result = wavetex.extend(image, (80, 128), anchor="bottom-right", n_scales=3, max_iter=10, coarse_iter=0, progress=False)
     assert result.images.shape == (1, 80, 128)
     np.testing.assert_array_equal(result.images[0, 16:, 64:], image)
     assert result.extra["placement"] == [16, 64] and result.extra["task"] == "extend"
@@ -164,7 +164,7 @@ def test_a_known_region_too_small_is_refused_before_any_work(gravel, monkeypatch
 
 def test_callback_and_progress_behave_as_in_synthesize(gravel):
     steps = []
-    wavetex.inpaint(gravel, hole(), n_scales=3, max_iter=3, progress=False, callback=lambda s, x, l: steps.append(s))
+    wavetex.inpaint(gravel, hole(), n_scales=3, max_iter=3, coarse_iter=0, progress=False, callback=lambda s, x, l: steps.append(s))
     assert steps == [1, 2, 3]
 
 
@@ -173,7 +173,7 @@ def test_ctrl_c_returns_the_best_fill_so_far_with_the_known_pixels_intact(gravel
         if step == 2:
             raise KeyboardInterrupt
 
-    result = wavetex.inpaint(gravel, hole(), n_scales=3, max_iter=10, progress=False, callback=interrupt)
+    result = wavetex.inpaint(gravel, hole(), n_scales=3, max_iter=10, coarse_iter=0, progress=False, callback=interrupt)
     assert result.interrupted and result.stop_reasons == ["interrupted"]
     np.testing.assert_array_equal(result.images[0][~hole()], gravel[~hole()])
     assert result.extra["fill_probe"][0]["verdict"]
@@ -201,7 +201,7 @@ def test_a_band_that_leaves_too_small_an_interior_is_refused_and_the_named_band_
     with pytest.raises(ValueError, match=r"band=31 along each border leaves a known interior of 2×2 pixels in this "
                                          r"64×64 image, and n_scales=3 needs at least 4×4; use band=30 or less"):
         wavetex.make_tileable(image, 31, n_scales=3, max_iter=2, progress=False)
-    result = wavetex.make_tileable(image, 30, n_scales=3, max_iter=2, progress=False)
+    result = wavetex.make_tileable(image, 30, n_scales=3, max_iter=2, coarse_iter=0, progress=False)
     assert np.isfinite(result.raw_images).all() and np.isfinite(result.losses).all()
 
 

@@ -23,7 +23,7 @@ from wavetex.survey.store import SurveyFolder
 from wavetex.synthesis import SynthesisConfig
 
 EXEMPLAR = data.gravel()[:64, :64] / 255.0
-TINY = SynthesisConfig(max_iter=3, probe_every=2, model=ModelConfig(n_scales=3))
+TINY = SynthesisConfig(max_iter=3, coarse_iter=0, probe_every=2, model=ModelConfig(n_scales=3))
 
 
 def survey_folder(out, configs, seeds=(0, 1), name="gravel"):
@@ -41,7 +41,7 @@ def survey_folder(out, configs, seeds=(0, 1), name="gravel"):
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory):
     out = tmp_path_factory.mktemp("pages") / "survey"
-    ladder = [("small", TINY), ("no_shifts", SynthesisConfig(max_iter=3, probe_every=2, model=ModelConfig(n_scales=3, shifts="none")))]
+    ladder = [("small", TINY), ("no_shifts", SynthesisConfig(max_iter=3, coarse_iter=0, probe_every=2, model=ModelConfig(n_scales=3, shifts="none")))]
     survey_folder(out, ladder)
     (out / "figures").mkdir()
     (out / "figures" / "old-tradeoff.png").write_bytes(b"an earlier page's figure")

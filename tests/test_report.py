@@ -14,7 +14,7 @@ from wavetex.survey.plan import build_plan
 from wavetex.synthesis import SynthesisConfig
 
 EXEMPLAR = data.gravel()[:64, :64] / 255.0
-TINY = SynthesisConfig(max_iter=3, model=ModelConfig(n_scales=3))
+TINY = SynthesisConfig(max_iter=3, coarse_iter=0, model=ModelConfig(n_scales=3))
 
 
 def finished_jobs(folder, exemplar, configs, seeds=(0,)):

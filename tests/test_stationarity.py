@@ -97,7 +97,7 @@ def two_textures() -> np.ndarray:
 def test_synthesize_records_the_check(exemplar, stationary):
     import wavetex
 
-    result = wavetex.synthesize(exemplar(), size=(32, 32), n_scales=3, max_iter=1, progress=False)
+    result = wavetex.synthesize(exemplar(), size=(32, 32), n_scales=3, max_iter=1, coarse_iter=0, progress=False)
     record = result.extra["stationarity"]
     assert record["checked"] and record["stationary"] is stationary
     json.dumps(record, allow_nan=False)
@@ -112,7 +112,8 @@ def test_synth_warns_on_the_terminal_and_in_the_sidecar_without_failing(tmp_path
     write_image(tmp_path / "two.png", two_textures())
     write_image(tmp_path / "one.png", half_size("gravel"))
     for name, warns in (("two", True), ("one", False)):
-        result = invoke("synth", f"{name}.png", "-o", f"{name}_out.png", "--size", "32x32", "--n-scales", 3, "--max-iter", 1, "--quiet")
+        result = invoke("synth", f"{name}.png", "-o", f"{name}_out.png", "--size", "32x32", "--n-scales", 3, "--max-iter", 1,
+                        "--coarse-iter", 0, "--quiet")
         assert_ok(result)
         warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
         assert len(warnings) == int(warns), result.stderr

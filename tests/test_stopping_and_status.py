@@ -102,7 +102,7 @@ def test_a_run_stops_at_the_first_plateau_and_not_before(plateau_schedule):
 
 
 def test_a_capped_run_is_never_called_converged():
-    result = wavetex.synthesize(GRAVEL, max_iter=60, dtype="float64", **SMALL)
+    result = wavetex.synthesize(GRAVEL, max_iter=60, coarse_iter=0, dtype="float64", **SMALL)
     status = result.status(0)
     assert status["status"] == "max_iter" and status["status"] in STATUSES
     history = result.loss_history[0]
@@ -116,6 +116,8 @@ def test_a_finished_schedule_says_so(monkeypatch):
     result = wavetex.synthesize(GRAVEL, **SMALL)
     assert result.status(0)["status"] == "completed_schedule"
     assert result.status(0)["words"].startswith("completed the default schedule (3 coarse + 4); ")
+    other = wavetex.synthesize(GRAVEL, coarse_iter=2, **SMALL)  # the stages that ran, not the schedule's
+    assert other.status(0)["words"].startswith("completed the default schedule (2 coarse + 4); ")
     monkeypatch.setitem(SCHEDULES, "paper", Schedule(runs_gray=2, runs_colour=1, max_iter=3))
     paper = wavetex.synthesize(GRAVEL, schedule="paper", **SMALL)
     assert paper.status(0)["words"].startswith("completed the paper schedule (2 runs of 3)")
@@ -128,12 +130,12 @@ def test_budget_and_interruption_statuses():
     def interrupt(step, images, losses):
         raise KeyboardInterrupt
 
-    interrupted = wavetex.synthesize(GRAVEL, max_iter=5, callback=interrupt, **SMALL)
+    interrupted = wavetex.synthesize(GRAVEL, max_iter=5, coarse_iter=0, callback=interrupt, **SMALL)
     assert interrupted.status(0)["status"] == "interrupted"
 
 
 def test_the_sidecar_carries_each_samples_status(tmp_path):
-    result = wavetex.synthesize(GRAVEL, max_iter=3, n_samples=2, **SMALL)
+    result = wavetex.synthesize(GRAVEL, max_iter=3, coarse_iter=0, n_samples=2, **SMALL)
     result.save(tmp_path / "out.png")
     sidecar = json.loads((tmp_path / "out.json").read_text())
     assert sidecar["status"] == [result.status(0), result.status(1)]

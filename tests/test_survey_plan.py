@@ -44,6 +44,14 @@ def test_plan_expands_every_combination_in_order(plan_dir):
     assert plan.jobs[-1].texture == "tile.png" and plan.jobs[-1].config.model.shifts == "none"
     assert len({job.key for job in plan.jobs}) == len(plan.jobs)
     assert plan.pixels["tile.png"].shape == (64, 64)  # relative to the plan's folder
+    assert first.config.coarse_iter is None  # the schedule's coarse stage
+
+
+def test_a_plan_sets_the_coarse_stage_of_every_job(plan_dir):
+    text = TINY.replace("max_iter = 3", "max_iter = 3\ncoarse_iter = 0")
+    (plan_dir / "plan.toml").write_text(text)
+    plan = wplan.read_plan(plan_dir / "plan.toml")
+    assert {job.config.coarse_iter for job in plan.jobs} == {0}
 
 
 def test_key_changes_with_pixels_configuration_and_version(plan_dir, monkeypatch):
@@ -54,6 +62,7 @@ def test_key_changes_with_pixels_configuration_and_version(plan_dir, monkeypatch
     assert again == job.key  # deterministic
     assert wplan.job_key(exemplar, replace(job.config, seed=5), gray=False, model=job.model) != job.key
     assert wplan.job_key(exemplar, replace(job.config, max_iter=4), gray=False, model=job.model) != job.key
+    assert wplan.job_key(exemplar, replace(job.config, coarse_iter=0), gray=False, model=job.model) != job.key
     assert wplan.job_key(exemplar, job.config, gray=True, model=job.model) != job.key
     assert wplan.job_key(replace(exemplar, sha256="0" * 64), job.config, gray=False, model=job.model) != job.key
     with monkeypatch.context() as patch:  # a schedule redefined under the same name
@@ -92,6 +101,7 @@ def test_default_plan_is_one_paper_model_at_the_exemplar_size():
         ('textures = ["gravel"]\nsizes = ["16x16"]', ["too small for n_scales = 5", "use n_scales = 3 or less"]),
         ('textures = ["gravel"]\nschedules = ["fast"]', ["unknown schedule 'fast'", "default"]),
         ('textures = ["gravel"]\nmax_iter = 0', ["max_iter must be a positive integer, got 0"]),
+        ('textures = ["gravel"]\ncoarse_iter = -1', ["coarse_iter must be an integer of at least 0, got -1"]),
         ('textures = ["gravel"]\n[models.a]\nshift = "none"', ["models.a: unknown option(s) shift", "shifts"]),
         ('textures = ["gravel"]\n[models.a]\nshifts = "some"', ["models.a: shifts must be one of"]),
         ('textures = ["gravel"\n', ["not valid TOML"]),

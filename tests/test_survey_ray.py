@@ -1,6 +1,6 @@
 """``wavetex survey`` on Ray: the same images as one-by-one syntheses, resumable after a
 SIGKILL of the driver, failures recorded, a two-node cluster. Few and small (64²
-images, J = 3, a few iterations, at most two workers); every Ray process they start is
+images, J = 3, a few iterations and a coarse stage of three, at most two workers); every Ray process they start is
 stopped, and each test checks that none is left.
 """
 
@@ -34,6 +34,7 @@ textures = ["gravel", "tissue"]
 seeds = [0, 1]
 sizes = ["64x64"]
 max_iter = {max_iter}
+coarse_iter = 3
 probe_every = 2
 [models.small]
 n_scales = 3

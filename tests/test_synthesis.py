@@ -35,15 +35,15 @@ def test_loss_falls_a_hundredfold_and_statistics_approach_the_exemplar():
 
 
 def test_same_seed_same_images_other_seed_other_images():
-    first = wavetex.synthesize(GRAVEL[:32, :32], seed=7, max_iter=5, **SMALL)
-    again = wavetex.synthesize(GRAVEL[:32, :32], seed=7, max_iter=5, **SMALL)
-    other = wavetex.synthesize(GRAVEL[:32, :32], seed=8, max_iter=5, **SMALL)
+    first = wavetex.synthesize(GRAVEL[:32, :32], seed=7, max_iter=5, coarse_iter=0, **SMALL)
+    again = wavetex.synthesize(GRAVEL[:32, :32], seed=7, max_iter=5, coarse_iter=0, **SMALL)
+    other = wavetex.synthesize(GRAVEL[:32, :32], seed=8, max_iter=5, coarse_iter=0, **SMALL)
     np.testing.assert_array_equal(first.raw_images, again.raw_images)
     assert np.abs(first.raw_images - other.raw_images).mean() > 0.01
 
 
 def test_batch_equals_samples_run_one_at_a_time():
-    options = dict(max_iter=8, dtype="float64", **SMALL)
+    options = dict(max_iter=8, coarse_iter=0, dtype="float64", **SMALL)
     batch = wavetex.synthesize(GRAVEL[:32, :32], n_samples=2, seed=3, **options)
     assert batch.seeds == [3, 4] and batch.raw_images.shape == (2, 32, 32)
     for k in range(2):
@@ -82,7 +82,7 @@ def test_a_photograph_lit_from_one_side_gives_no_invented_straight_edges(seed):
 
 
 def test_the_paper_objective_masks_both_images():
-    result = wavetex.synthesize(LIT_GRAVEL, max_iter=5, objective="paper", **SMALL)
+    result = wavetex.synthesize(LIT_GRAVEL, max_iter=5, coarse_iter=0, objective="paper", **SMALL)
     stats = wavetex.TextureStatistics(torch.tensor(LIT_GRAVEL), n_scales=3)
     assert result.config.objective == "paper"
     assert result.errors[0] == pytest.approx(masked_statistics_error(stats, result.raw_images[0]), rel=1e-4)
@@ -175,14 +175,14 @@ def test_time_budget_and_interruption_return_the_best_images():
         if step == 3:
             raise KeyboardInterrupt
 
-    stopped = wavetex.synthesize(GRAVEL[:32, :32], callback=interrupt, **SMALL)
+    stopped = wavetex.synthesize(GRAVEL[:32, :32], coarse_iter=0, callback=interrupt, **SMALL)
     assert stopped.interrupted and stopped.stop_reasons == ["interrupted"]
     assert stopped.losses[0] < stopped.initial_losses[0]
 
 
 def test_callback_sees_every_iteration():
     steps = []
-    wavetex.synthesize(GRAVEL[:32, :32], max_iter=6, callback=lambda step, images, losses: steps.append((step, images.shape, losses.shape)), **SMALL)
+    wavetex.synthesize(GRAVEL[:32, :32], max_iter=6, coarse_iter=0, callback=lambda step, images, losses: steps.append((step, images.shape, losses.shape)), **SMALL)
     assert [s for s, _, _ in steps] == [1, 2, 3, 4, 5, 6]
     assert steps[0][1] == (1, 1, 32, 32) and steps[0][2] == (1,)
 
@@ -198,11 +198,11 @@ def test_non_finite_loss_stops_with_an_explanation(monkeypatch):
 
     monkeypatch.setattr(wavetex.TextureStatistics, "circular", poisoned)
     with pytest.raises(SynthesisError, match="loss became nan.*diverged"):
-        wavetex.synthesize(GRAVEL[:32, :32], max_iter=20, **SMALL)
+        wavetex.synthesize(GRAVEL[:32, :32], max_iter=20, coarse_iter=0, **SMALL)
 
 
 def test_save_and_load_round_trip(tmp_path):
-    result = wavetex.synthesize(GRAVEL[:32, :32], n_samples=2, max_iter=3, **SMALL)
+    result = wavetex.synthesize(GRAVEL[:32, :32], n_samples=2, max_iter=3, coarse_iter=0, **SMALL)
     written = result.save(tmp_path / "out.png")
     names = sorted(p.name for p in written)
     assert names == ["out.json", "out.npy", "out_0.png", "out_1.png"]
@@ -227,7 +227,7 @@ def test_config_round_trips_through_json():
 
 
 def test_synthesis_on_every_device(device):
-    result = wavetex.synthesize(GRAVEL[:32, :32], max_iter=3, device=str(device), **SMALL)
+    result = wavetex.synthesize(GRAVEL[:32, :32], max_iter=3, coarse_iter=0, device=str(device), **SMALL)
     assert result.device.startswith(device.type)
 
 
@@ -303,13 +303,30 @@ def test_the_default_schedule_runs_300_coarse_iterations_then_at_most_100():
     assert schedule_words("default") == "300 coarse + 100"
 
 
-def test_the_coarse_stage_gives_a_better_start(coarse_schedule, monkeypatch):
+def test_the_coarse_stage_gives_a_better_start():
     exemplar = data.gravel()[100:228, 100:228] / 255.0
-    with_coarse = wavetex.synthesize(exemplar, max_iter=1, n_scales=4, progress=False)
-    monkeypatch.setitem(SCHEDULES, "default", dataclasses.replace(coarse_schedule, coarse_iter=0))
-    without = wavetex.synthesize(exemplar, max_iter=1, n_scales=4, progress=False)
+    with_coarse = wavetex.synthesize(exemplar, max_iter=1, coarse_iter=6, n_scales=4, progress=False)
+    without = wavetex.synthesize(exemplar, max_iter=1, coarse_iter=0, n_scales=4, progress=False)
     assert "coarse" not in without.extra
     assert with_coarse.initial_errors[0] < without.initial_errors[0] / 2
+
+
+def test_coarse_iter_replaces_the_schedules_coarse_stage(monkeypatch):
+    runs = count_runs(monkeypatch)
+    five = wavetex.synthesize(GRAVEL, max_iter=2, coarse_iter=5, **SMALL)
+    assert runs == [5, 2] and five.extra["coarse"]["iterations"] == [5] and five.config.coarse_iter == 5
+    runs.clear()
+    none = wavetex.synthesize(GRAVEL, max_iter=2, coarse_iter=0, **SMALL)
+    assert runs == [2] and "coarse" not in none.extra
+    runs.clear()
+    paper = wavetex.synthesize(GRAVEL, schedule="paper", max_iter=2, coarse_iter=3, **SMALL)
+    assert runs[0] == 3 and paper.extra["coarse"]["iterations"] == [3]
+    # the status says the stages that ran (records without a status: the same words)
+    from wavetex.report.words import record_status
+
+    old_record = {"metrics": {"stop_reason": "iteration limit of the run", "iterations": 100},
+                  "config": {"schedule": "default", "max_iter": None, "coarse_iter": 0}}
+    assert record_status(old_record)["words"].startswith("completed the default schedule (100);")
 
 
 def test_the_coarse_stage_keeps_batches_seeds_budget_and_interruption(coarse_schedule):

@@ -356,6 +356,11 @@ class SynthesisConfig:
         A name of :data:`SCHEDULES`: ``"default"`` (fast) or ``"paper"``.
     max_iter : int or None
         Cap on L-BFGS iterations per sample, all runs together.
+    coarse_iter : int or None
+        Iterations of the coarse stage, which synthesises at half the resolution with one
+        scale fewer and starts the full-resolution runs from its result, upsampled;
+        ``None``: the schedule's (300 for ``"default"``, none for ``"paper"``); ``0``: no
+        coarse stage.
     time_budget : float or None
         Wall-time budget in seconds; the best images so far are returned when spent.
     init : str
@@ -401,6 +406,7 @@ class SynthesisConfig:
     seed: int = 0
     schedule: str = "default"
     max_iter: int | None = None
+    coarse_iter: int | None = None
     time_budget: float | None = None
     init: str = "noise"
     device: str = "auto"
@@ -419,6 +425,8 @@ class SynthesisConfig:
         for name in ("max_iter", "probe_every"):
             if getattr(self, name) is not None:
                 _set(self, name, _integer(name, getattr(self, name), 1))
+        if self.coarse_iter is not None:
+            _set(self, "coarse_iter", _integer("coarse_iter", self.coarse_iter, 0))
         _set(self, "seed", _integer("seed", self.seed, 0, SEED_MAX))
         if self.seed + self.n_samples - 1 > SEED_MAX:
             raise ParameterError(
@@ -460,6 +468,18 @@ class SynthesisConfig:
         [7, 8, 9]
         """
         return [self.seed + k for k in range(self.n_samples)]
+
+    def coarse_iterations(self) -> int:
+        """Iterations of the coarse stage: ``coarse_iter``, or the schedule's.
+
+        Examples
+        --------
+        >>> SynthesisConfig().coarse_iterations(), SynthesisConfig(coarse_iter=0).coarse_iterations()
+        (300, 0)
+        >>> SynthesisConfig(schedule="paper").coarse_iterations()
+        0
+        """
+        return SCHEDULES[self.schedule].coarse_iter if self.coarse_iter is None else self.coarse_iter
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -96,7 +96,7 @@ class SynthesisResult:
             runs, per_run = schedule.runs(3 if colour else 1), schedule.iterations(3 if colour else 1)
             full = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
             coarse = self.extra.get("coarse")
-            stages = f"{schedule.coarse_iter} coarse + {full}" if coarse else full
+            stages = f"{self.config.coarse_iterations()} coarse + {full}" if coarse else full
             words = f"completed the {self.config.schedule} schedule ({stages})"
         history = self.loss_history[sample]
         decrease = loss_decrease(history, window)

@@ -305,15 +305,17 @@ def coarse_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> Sy
     ((32, 48), 2, 300, False)
     >>> coarse_config(SynthesisConfig(size=(64, 96), schedule="paper", model=ModelConfig(n_scales=3)), (64, 64)) is None
     True
+    >>> coarse_config(SynthesisConfig(size=(64, 96), coarse_iter=20, model=ModelConfig(n_scales=3)), (64, 64)).max_iter
+    20
     """
     n_scales = config.model.n_scales - 1
-    iterations = SCHEDULES[config.schedule].coarse_iter
+    iterations = config.coarse_iterations()
     smallest = min(*config.size, *exemplar_size) // 2
     if iterations == 0 or n_scales < 1 or smallest < minimum_side(n_scales):
         return None
     return replace(
         config, size=(config.size[0] // 2, config.size[1] // 2), model=replace(config.model, n_scales=n_scales),
-        max_iter=iterations, histogram_match=False, probe_every=None,
+        max_iter=iterations, coarse_iter=0, histogram_match=False, probe_every=None,
     )
 
 

@@ -53,23 +53,27 @@ STATUS_LABELS = {
 }
 
 
-def schedule_words(schedule: str, n_colours: int = 1) -> str:
-    """The stages of a named schedule, as a status says them.
+def schedule_words(schedule: str, n_colours: int = 1, coarse_iter: int | None = None) -> str:
+    """The stages of a named schedule, as a status says them; ``coarse_iter`` as in
+    :class:`~wavetex.config.SynthesisConfig` (None: the schedule's).
 
     Examples
     --------
     >>> schedule_words("default"), schedule_words("default", 3), schedule_words("paper")
     ('300 coarse + 100', '300 coarse + 120', '5 runs of 500')
+    >>> schedule_words("default", coarse_iter=0), schedule_words("paper", coarse_iter=50)
+    ('100', '50 coarse + 5 runs of 500')
     """
     plan = SCHEDULES[schedule]
     runs, per_run = plan.runs(n_colours), plan.iterations(n_colours)
     stages = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
-    return f"{plan.coarse_iter} coarse + {stages}" if plan.coarse_iter else stages
+    coarse = plan.coarse_iter if coarse_iter is None else coarse_iter
+    return f"{coarse} coarse + {stages}" if coarse else stages
 
 
 def derived_status(
     stop_reason: str, *, schedule: str, max_iter: int | None, iterations: int, n_colours: int = 1,
-    decrease: float | None = None,
+    decrease: float | None = None, coarse_iter: int | None = None,
 ) -> dict[str, Any]:
     """An honest status from what a record keeps, for records written before syntheses
     carried :meth:`SynthesisResult.status` (whose rules it follows): ``converged`` only for a stop by the plateau
@@ -92,7 +96,7 @@ def derived_status(
     elif stop_reason in _RUN_LIMITS and max_iter is not None:
         status, words = "max_iter", f"stopped at --max-iter {max_iter}"
     elif stop_reason in _RUN_LIMITS:
-        status, words = "completed_schedule", f"completed the {schedule} schedule ({schedule_words(schedule, n_colours)})"
+        status, words = "completed_schedule", f"completed the {schedule} schedule ({schedule_words(schedule, n_colours, coarse_iter)})"
     else:
         status, words = "stopped", f"stopped: {stop_reason}"
     if decrease is None:
@@ -120,7 +124,7 @@ def record_status(record: dict[str, Any]) -> dict[str, Any]:
     return derived_status(
         metrics["stop_reason"], schedule=config["schedule"], max_iter=config.get("max_iter"),
         iterations=metrics["iterations"], n_colours=3 if len(shape) == 3 and shape[2] == 3 else 1,
-        decrease=metrics.get("recent_decrease"),
+        decrease=metrics.get("recent_decrease"), coarse_iter=config.get("coarse_iter"),
     )
 
 

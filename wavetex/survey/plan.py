@@ -50,6 +50,7 @@ PLAN_KEYS = {
     "schedules": f"list of {', '.join(SCHEDULES)} (default [\"default\"])",
     "models": "tables [models.NAME] of model options (default: one model \"paper\")",
     "max_iter": "cap on L-BFGS iterations (optional)",
+    "coarse_iter": "iterations of the coarse stage at half resolution, 0 for none (default: the schedule's)",
     "probe_every": "probe every N iterations (optional)",
     "gray": "synthesise colour textures in gray (default false)",
     "init": f"starting images, one of {', '.join(INITS)} (default \"noise\")",
@@ -187,7 +188,7 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
     for schedule in schedules:
         if schedule not in SCHEDULES:
             raise ValueError(f"schedules: unknown schedule {schedule!r}; use some of {', '.join(SCHEDULES)}")
-    max_iter, probe_every = data.get("max_iter"), data.get("probe_every")
+    max_iter, coarse_iter, probe_every = data.get("max_iter"), data.get("coarse_iter"), data.get("probe_every")
     gray = data.get("gray", False)
     if not isinstance(gray, bool):
         raise TypeError(f"gray must be true or false, got {gray!r}")
@@ -214,8 +215,8 @@ def parse_plan(data: Mapping[str, Any], *, base_dir: str | Path = ".") -> Plan:
             images[label] = (path, fit_exemplar(image, (height, width), fit=fit, name=name))
             fits[label] = {"texture": name, "fit": fit, "size": [height, width]}
     configs = [
-        (model_name, _config(size=size, schedule=schedule, max_iter=max_iter, init=init, dtype=dtype,
-                             objective=objective, probe_every=probe_every, model=model))
+        (model_name, _config(size=size, schedule=schedule, max_iter=max_iter, coarse_iter=coarse_iter, init=init,
+                             dtype=dtype, objective=objective, probe_every=probe_every, model=model))
         for size in sizes for model_name, model in models for schedule in schedules
     ]
     return build_plan(images, configs, seeds=seeds, gray=gray, title=title, exemplar_fits=fits)
