@@ -48,9 +48,14 @@ def assert_close(actual, expected, dtype=torch.float64, scale=None):
     assert error <= TOLERANCE[dtype] * scale, f"max error {error:.3g} > {TOLERANCE[dtype]} × {scale:.3g}"
 
 
-#: The modules that take longest, started first: with two workers (``pytest -n 2``, each
-#: module on one worker) a long module collected last runs alone at the end.
-SLOW_FIRST = ("test_survey_ray.py", "test_cli_memorization.py", "test_survey_engine.py", "test_benchmarks.py")
+#: The modules that take longest, longest first (measured with ``--durations``): with two
+#: workers (``pytest -n 2``, each module on one worker) a long module collected last runs
+#: alone at the end, while short ones fill the gaps.
+SLOW_FIRST = (
+    "test_survey_ray.py", "test_memorization.py", "test_constrained.py", "test_cli_memorization.py", "test_docs.py",
+    "test_survey_engine.py", "test_synthesis.py", "test_cli.py", "test_survey_plan.py", "test_pages.py",
+    "test_benchmarks.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

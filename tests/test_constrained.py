@@ -13,7 +13,7 @@ from wavetex.config import SCHEDULES
 from wavetex.io import read_image
 from wavetex.quality import boundary_step_ratio, fill_step_ratio, wrap_step_ratio
 
-FAST = dict(n_scales=3, max_iter=30, progress=False)
+FAST = dict(n_scales=3, max_iter=30, coarse_iter=100, progress=False)
 
 
 @pytest.fixture(scope="module")

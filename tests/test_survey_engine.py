@@ -60,7 +60,7 @@ def plan():
 @pytest.fixture
 def three_jobs():
     return parse_plan({"textures": ["gravel", "tissue"], "seeds": [0, 1], "sizes": [64], "max_iter": 2,
-                       "models": {"small": {"n_scales": 3}}}).jobs[1:]
+                       "coarse_iter": 0, "models": {"small": {"n_scales": 3}}}).jobs[1:]
 
 
 # Runners for the pool: defined at the top of the module, so worker processes find them by name.

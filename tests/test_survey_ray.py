@@ -1,7 +1,7 @@
 """``wavetex survey`` on Ray: the same images as one-by-one syntheses, resumable after a
 SIGKILL of the driver, failures recorded, a two-node cluster. Few and small (64²
-images, J = 3, a few iterations and a coarse stage of three, at most two workers); every Ray process they start is
-stopped, and each test checks that none is left.
+images, J = 3, a few iterations and a coarse stage of three, at most two workers); every
+Ray process they start is stopped, and checked to be gone.
 """
 
 import json
@@ -69,101 +69,115 @@ def _kill(pids):
 
 
 @pytest.fixture
-def no_ray_left():
-    """Fails a test that leaves a process below this one (embedded Ray instances)."""
-    yield
-    left = _wait_gone(descendants(os.getpid()))
-    _kill(left)
-    assert not left, f"processes left running: {left}"
-
-
-@pytest.fixture
 def plan_file(tmp_path):
     path = tmp_path / "plan.toml"
     path.write_text(PLAN.format(max_iter=4))
     return path
 
 
-def test_survey_gives_the_images_of_one_by_one_syntheses_and_reruns_nothing(plan_file, tmp_path, no_ray_left):
-    out = tmp_path / "out"
-    result = invoke("survey", plan_file, "-o", out, "--workers", "2")
-    assert result.exit_code == 0, (result.output, result.exception)
-    assert "4 jobs run, 0 done before, 0 failed" in result.stdout
-    plan = read_plan(plan_file)
-    records = {r["key"]: r for r in read_results(out)}
-    assert sorted(records) == sorted(job.key for job in plan.jobs)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+@pytest.fixture(scope="class")
+def ray_of_this_process():
+    """One local Ray instance for the tests that run ``wavetex survey`` in this process:
+    the engine uses it instead of starting one per command (the commands' own start and
+    stop are tested in subprocesses below), and its workers stay warm from one test to
+    the next. Every process it started is stopped afterwards."""
+    import shutil
+    import tempfile
+
+    temp_dir = tempfile.mkdtemp(prefix="wtx-ray-")  # short: Ray's socket paths
+    ray.init(num_cpus=2, _temp_dir=temp_dir, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             object_store_memory=2**28)
     try:
-        for job in plan.jobs:
-            expected = wavetex.synthesize(plan.pixels[job.texture], config=replace(job.config, device="cpu"),
-                                          progress=False)
-            folder = out / "jobs" / job.key
-            assert np.array_equal(np.load(folder / "synthesis.npy")[0], expected.raw_images[0])
-            record = records[job.key]
-            assert record["metrics"]["statistics_error"] == expected.errors[0]
-            assert record["metrics"]["iterations"] == 4 and record["config"]["seed"] == job.config.seed
-            probed = wavetex.memorization.probe(expected.images[0], plan.pixels[job.texture]).to_dict()
-            # equal up to rounding: the probe's calibration cache may hold one computed from
-            # the same pixels in another memory layout (the probe over iterations)
-            assert record["probe"].keys() == probed.keys() and record["probe"]["verdict"] == probed["verdict"]
-            for name, value in probed.items():
-                if isinstance(value, float):
-                    assert record["probe"][name] == pytest.approx(value, rel=1e-12, abs=1e-12), name
-                else:
-                    assert record["probe"][name] == value, name
-            assert record["executor"]["engine"] == "ray" and record["executor"]["device"] == "cpu"
-            assert record["executor"]["pid"] != os.getpid()
-            assert all((out / f).is_file() for f in record["files"])
+        yield
     finally:
-        torch.set_num_threads(threads)
-    page = (out / "index.html").read_text()
-    links = [link for link in page.split('"') if link.startswith(("jobs/", "figures/", "exemplars/"))]
-    assert links and all((out / link).is_file() for link in links)
-    assert "/tmp" not in page and "gravel" in page and "tissue" in page
-
-    assert "gravel-probe-history.png" in page  # the probe over iterations (probe_every)
-    (out / "index.html").unlink()
-    rewritten = invoke("survey", "--report-only", out)
-    assert rewritten.exit_code == 0 and (out / "index.html").read_text() == page
-
-    before = {p: p.stat().st_mtime_ns for p in (out / "jobs").rglob("*")}
-    lines = (out / "results.jsonl").read_text()
-    again = invoke("survey", plan_file, "-o", out, "--workers", "2")
-    assert again.exit_code == 0 and "0 jobs run, 4 done before" in again.stdout
-    assert {p: p.stat().st_mtime_ns for p in (out / "jobs").rglob("*")} == before
-    assert (out / "results.jsonl").read_text() == lines
+        ray.shutdown()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        left = _wait_gone(descendants(os.getpid()))
+        _kill(left)
+        assert not left, f"processes left running: {left}"
 
 
-def test_a_job_that_raises_or_whose_worker_dies_is_retried_then_recorded_and_the_others_finish(
-        plan_file, tmp_path, monkeypatch, no_ray_left):
-    attempts = tmp_path / "attempts"
-    attempts.mkdir()
-    real_runner = engine.run_job
+@pytest.mark.usefixtures("ray_of_this_process")
+class TestOnARayInstanceOfThisProcess:
+    def test_survey_gives_the_images_of_one_by_one_syntheses_and_reruns_nothing(self, plan_file, tmp_path):
+        out = tmp_path / "out"
+        result = invoke("survey", plan_file, "-o", out, "--workers", "2")
+        assert result.exit_code == 0, (result.output, result.exception)
+        assert "4 jobs run, 0 done before, 0 failed" in result.stdout
+        plan = read_plan(plan_file)
+        records = {r["key"]: r for r in read_results(out)}
+        assert sorted(records) == sorted(job.key for job in plan.jobs)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            for job in plan.jobs:
+                expected = wavetex.synthesize(plan.pixels[job.texture], config=replace(job.config, device="cpu"),
+                                              progress=False)
+                folder = out / "jobs" / job.key
+                assert np.array_equal(np.load(folder / "synthesis.npy")[0], expected.raw_images[0])
+                record = records[job.key]
+                assert record["metrics"]["statistics_error"] == expected.errors[0]
+                assert record["metrics"]["iterations"] == 4 and record["config"]["seed"] == job.config.seed
+                probed = wavetex.memorization.probe(expected.images[0], plan.pixels[job.texture]).to_dict()
+                # equal up to rounding: the probe's calibration cache may hold one computed from
+                # the same pixels in another memory layout (the probe over iterations)
+                assert record["probe"].keys() == probed.keys() and record["probe"]["verdict"] == probed["verdict"]
+                for name, value in probed.items():
+                    if isinstance(value, float):
+                        assert record["probe"][name] == pytest.approx(value, rel=1e-12, abs=1e-12), name
+                    else:
+                        assert record["probe"][name] == value, name
+                assert record["executor"]["engine"] == "ray" and record["executor"]["device"] == "cpu"
+                assert record["executor"]["pid"] != os.getpid()
+                assert all((out / f).is_file() for f in record["files"])
+        finally:
+            torch.set_num_threads(threads)
+        page = (out / "index.html").read_text()
+        links = [link for link in page.split('"') if link.startswith(("jobs/", "figures/", "exemplars/"))]
+        assert links and all((out / link).is_file() for link in links)
+        assert "/tmp" not in page and "gravel" in page and "tissue" in page
 
-    def flaky_runner(job, exemplar, folder, *, device):
-        with open(attempts / job.key, "a") as file:
-            file.write("x")
-        if job.texture == "tissue" and job.config.seed == 1:
-            raise RuntimeError("this job always fails")
-        if job.texture == "gravel" and job.config.seed == 1:
-            os._exit(3)  # the worker dies, as under the kernel's OOM killer
-        return real_runner(job, exemplar, folder, device=device)
+        assert "gravel-probe-history.png" in page  # the probe over iterations (probe_every)
+        (out / "index.html").unlink()
+        rewritten = invoke("survey", "--report-only", out)
+        assert rewritten.exit_code == 0 and (out / "index.html").read_text() == page
 
-    monkeypatch.setattr(engine, "run_job", flaky_runner)
-    monkeypatch.setattr(_options, "_stderr_is_terminal", lambda: True)  # the progress bar is drawn
-    out = tmp_path / "out"
-    result = invoke("survey", plan_file, "-o", out, "--workers", "2", "--retries", "1")
-    assert result.exit_code == 1, result.output
-    assert "2 job(s) failed" in result.stderr and "2 jobs run" in result.stdout
-    assert "jobs: 100%" in result.stderr and "done 2, skipped 0, failed 2" in result.stderr
-    failed = {f["texture"]: f for f in map(json.loads, (out / "failures.jsonl").read_text().splitlines())}
-    assert sorted(failed) == ["gravel", "tissue"] and {f["attempts"] for f in failed.values()} == {2}
-    assert "this job always fails" in failed["tissue"]["error"]
-    assert "worker process died" in failed["gravel"]["error"]
-    assert all((attempts / f["key"]).read_text() == "xx" for f in failed.values())  # one retry each
-    assert len(read_results(out)) == 2 and not any((out / "jobs" / f["key"]).exists() for f in failed.values())
-    assert "this job always fails" in (out / "index.html").read_text()
+        before = {p: p.stat().st_mtime_ns for p in (out / "jobs").rglob("*")}
+        lines = (out / "results.jsonl").read_text()
+        again = invoke("survey", plan_file, "-o", out, "--workers", "2")
+        assert again.exit_code == 0 and "0 jobs run, 4 done before" in again.stdout
+        assert {p: p.stat().st_mtime_ns for p in (out / "jobs").rglob("*")} == before
+        assert (out / "results.jsonl").read_text() == lines
+
+    def test_a_job_that_raises_or_whose_worker_dies_is_retried_then_recorded_and_the_others_finish(
+                self, plan_file, tmp_path, monkeypatch):
+        attempts = tmp_path / "attempts"
+        attempts.mkdir()
+        real_runner = engine.run_job
+
+        def flaky_runner(job, exemplar, folder, *, device):
+            with open(attempts / job.key, "a") as file:
+                file.write("x")
+            if job.texture == "tissue" and job.config.seed == 1:
+                raise RuntimeError("this job always fails")
+            if job.texture == "gravel" and job.config.seed == 1:
+                os._exit(3)  # the worker dies, as under the kernel's OOM killer
+            return real_runner(job, exemplar, folder, device=device)
+
+        monkeypatch.setattr(engine, "run_job", flaky_runner)
+        monkeypatch.setattr(_options, "_stderr_is_terminal", lambda: True)  # the progress bar is drawn
+        out = tmp_path / "out"
+        result = invoke("survey", plan_file, "-o", out, "--workers", "2", "--retries", "1")
+        assert result.exit_code == 1, result.output
+        assert "2 job(s) failed" in result.stderr and "2 jobs run" in result.stdout
+        assert "jobs: 100%" in result.stderr and "done 2, skipped 0, failed 2" in result.stderr
+        failed = {f["texture"]: f for f in map(json.loads, (out / "failures.jsonl").read_text().splitlines())}
+        assert sorted(failed) == ["gravel", "tissue"] and {f["attempts"] for f in failed.values()} == {2}
+        assert "this job always fails" in failed["tissue"]["error"]
+        assert "worker process died" in failed["gravel"]["error"]
+        assert all((attempts / f["key"]).read_text() == "xx" for f in failed.values())  # one retry each
+        assert len(read_results(out)) == 2 and not any((out / "jobs" / f["key"]).exists() for f in failed.values())
+        assert "this job always fails" in (out / "index.html").read_text()
 
 
 def test_driver_killed_mid_run_then_rerun_completes_each_job_once(plan_file, tmp_path):
