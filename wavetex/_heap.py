@@ -8,8 +8,12 @@ its temporaries of 1–32 MB (one phase of a colour 256² image's rectified maps
 all came from the heap, which then kept the high-water mark of the preparation and of
 every evaluation, fragmented: a colour 256² synthesis grew by 563 MB where one
 evaluation needs 199 MB and the L-BFGS history 75 MB. :func:`return_large_blocks` fixes
-the threshold at :data:`MMAP_THRESHOLD`, which also stops it rising; measured in
-``benchmarks/bench_memory.py`` (resident-set growth, same run).
+the threshold at :data:`MMAP_THRESHOLD`, which also stops it rising.
+
+Measured, not adopted by default (issue 17): colour 256² default synthesis, 2 threads,
+peak growth 554 -> 396 MB, images bit-identical, but 245 -> 368 s, since every large
+temporary is then faulted in afresh at every evaluation. ``benchmarks/bench_memory.py``
+measures it (resident-set growth, same run).
 
 It changes the whole process's allocator, once; an explicit ``MALLOC_MMAP_THRESHOLD_`` in
 the environment is left as it is, and elsewhere than glibc nothing happens.

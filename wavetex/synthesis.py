@@ -33,7 +33,6 @@ import numpy as np
 import torch
 
 from . import _validate
-from ._heap import return_large_blocks
 from ._layout import channels_last
 from .config import (
     SCHEDULES,
@@ -170,8 +169,6 @@ def prepare(
     ((2, 1, 32, 48), 2)
     """
     device = resolve_device(config.device)
-    if device.type == "cpu":  # freed large temporaries leave the resident set (wavetex._heap)
-        return_large_blocks()
     config = check_run(config, tuple(texture.shape[-2:]), texture.shape[0], device=device)
     stats, reference, target = (fit_with or partial(fit, texture))(config, device)
     config = replace(config, model=stats.config, device=str(device))
