@@ -3,6 +3,7 @@
     python benchmarks/bench_memory.py                  # colour and gray 256², paper default model (~1 min)
     python benchmarks/bench_memory.py --threads 2      # as the synthesis benchmark runs
     python benchmarks/bench_memory.py --size 64        # smoke test
+    python benchmarks/bench_memory.py --evaluations 0  # only the peak live memory (first table)
 
 The torch profiler records every CPU allocation and release during one evaluation of
 the synthesis objective (statistics, loss, gradient) of a 256² image, after a warm-up
@@ -15,14 +16,26 @@ turn), and the zero-shift products between colours (τ = (0, 0) for c ≠ c′) 
 product (its backward held three gradients the size of all rectified maps: a
 ``select_backward`` of zeros, a ``bmm`` and their sum; colour only). It also checks that
 both give bit-identical losses and gradients.
+
+The second table is what the allocator keeps: the resident-set growth
+(``_memory.PeakGrowth``, as the synthesis benchmark measures it) of the preparation and
+``--evaluations`` evaluations with an L-BFGS history (50 touched pairs) alive, each case
+in a fresh process, with glibc's mmap threshold fixed at 1 MiB (``wavetex._heap``, a lever
+measured and not adopted: it costs time) against glibc's default, which a synthesis
+runs with (the baseline: the threshold rises to every freed mapped block's size, and the
+heap then keeps freed temporaries of up to 32 MB).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
+import sys
 import time
 import types
+from pathlib import Path
 
 import torch
 
@@ -106,11 +119,57 @@ def measure(texture: str, size: int, repeats: int = 3) -> dict:
     return {**{f"{k}_{name}": out[name][k] for name in out for k in ("mib", "seconds")}, "bit_identical": same}
 
 
+def resident_growth(texture: str, size: int, evaluations: int, fixed: bool) -> dict:
+    """In this process: resident-set growth (MiB) of the preparation, then of it and
+    ``evaluations`` objective evaluations with an L-BFGS history alive; glibc's mmap
+    threshold fixed (``fixed``) or as glibc has it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _memory import PeakGrowth
+
+    from wavetex import _validate, synthesis, textures
+    from wavetex._heap import return_large_blocks
+    from wavetex.config import synthesis_config
+    from wavetex.lbfgs import LBFGSOptions
+    from wavetex.objective import LOSS_WEIGHT, Objective
+
+    if fixed:  # else glibc's dynamic threshold, as a synthesis runs by default
+        return_large_blocks()
+    exemplar = _validate.exemplar(textures.load(texture)[:size, :size]).double()
+    with PeakGrowth() as whole:
+        with PeakGrowth() as preparation:
+            prepared = synthesis.prepare(exemplar, synthesis_config(None, {}))
+        objective = Objective(prepared.statistics, prepared.target, (1, *exemplar.shape), LOSS_WEIGHT * size**4)
+        X = prepared.start.float().reshape(1, -1)
+        history = X.new_ones(2, LBFGSOptions().history_size, X.numel())  # steps and gradient changes, touched
+        seconds = []
+        for k in range(evaluations):
+            start = time.perf_counter()
+            objective(X + 1e-3 * k)
+            seconds.append(time.perf_counter() - start)
+        del history
+    return {"preparation": preparation.mib, "whole": whole.mib, "exact": whole.exact,
+            "seconds": statistics.median(seconds) if seconds else None}
+
+
+def _resident_in_subprocess(texture: str, size: int, evaluations: int, fixed: bool, threads: int) -> dict:
+    command = [sys.executable, __file__, "--resident-worker", json.dumps([texture, size, evaluations, fixed, threads])]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--evaluations", type=int, default=3,
+                        help="evaluations in the resident-set table (default 3; 0: no such table)")
+    parser.add_argument("--resident-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.resident_worker:
+        texture, size, evaluations, fixed, threads = json.loads(args.resident_worker)
+        torch.set_num_threads(threads)
+        torch.set_flush_denormal(True)
+        print(json.dumps(resident_growth(texture, size, evaluations, fixed)))
+        return
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
     print(f"{args.size}², paper default model, one loss + gradient: peak live CPU memory (torch profiler) and "
@@ -121,6 +180,17 @@ def main() -> None:
         print(f"{case:8s} {m['mib_baseline']:7.0f} MB {m['mib_current']:7.0f} MB {m['mib_current'] / m['mib_baseline']:6.2f}   "
               f"{m['seconds_baseline']:7.3f} s {m['seconds_current']:7.3f} s {m['seconds_current'] / m['seconds_baseline']:6.2f}  "
               f"{m['bit_identical']}")
+    if args.evaluations <= 0:
+        return
+    print(f"\nresident-set growth (PeakGrowth) of the preparation + {args.evaluations} loss + gradient with an L-BFGS "
+          f"history (50 pairs) alive, fresh process each; default = glibc's dynamic mmap threshold, as a synthesis runs; "
+          f"fixed = at 1 MiB (wavetex._heap, a lever not adopted)")
+    print(f"{'case':8s} {'':12s} {'default':>10s} {'fixed':>10s} {'ratio':>6s}   time per evaluation, default / fixed")
+    for case, texture in (("colour", "retina"), ("gray", "gravel")):
+        base, now = (_resident_in_subprocess(texture, args.size, args.evaluations, fixed, args.threads) for fixed in (False, True))
+        for part in ("preparation", "whole"):
+            print(f"{case:8s} {part:12s} {base[part]:7.0f} MB {now[part]:7.0f} MB {now[part] / base[part]:6.2f}" +
+                  (f"   {base['seconds']:.3f} s / {now['seconds']:.3f} s" if part == "whole" and base["seconds"] else ""))
 
 
 if __name__ == "__main__":
