@@ -20,7 +20,7 @@ both give bit-identical losses and gradients.
 The second table is what the allocator keeps: the resident-set growth
 (``_memory.PeakGrowth``, as the synthesis benchmark measures it) of the preparation and
 ``--evaluations`` evaluations with an L-BFGS history (50 touched pairs) alive, each case
-in a fresh process, with glibc's mmap threshold fixed at 1 MiB (``wavetex._heap``, a lever
+in a fresh process, with glibc's mmap threshold fixed at 1 MiB (``benchmarks/_heap.py``, a lever
 measured and not adopted: it costs time) against glibc's default, which a synthesis
 runs with (the baseline: the threshold rises to every freed mapped block's size, and the
 heap then keeps freed temporaries of up to 32 MB).
@@ -124,10 +124,10 @@ def resident_growth(texture: str, size: int, evaluations: int, fixed: bool) -> d
     ``evaluations`` objective evaluations with an L-BFGS history alive; glibc's mmap
     threshold fixed (``fixed``) or as glibc has it."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _heap import return_large_blocks
     from _memory import PeakGrowth
 
     from wavetex import _validate, synthesis, textures
-    from wavetex._heap import return_large_blocks
     from wavetex.config import synthesis_config
     from wavetex.lbfgs import LBFGSOptions
     from wavetex.objective import LOSS_WEIGHT, Objective
@@ -184,7 +184,7 @@ def main() -> None:
         return
     print(f"\nresident-set growth (PeakGrowth) of the preparation + {args.evaluations} loss + gradient with an L-BFGS "
           f"history (50 pairs) alive, fresh process each; default = glibc's dynamic mmap threshold, as a synthesis runs; "
-          f"fixed = at 1 MiB (wavetex._heap, a lever not adopted)")
+          f"fixed = at 1 MiB (benchmarks/_heap.py, a lever not adopted)")
     print(f"{'case':8s} {'':12s} {'default':>10s} {'fixed':>10s} {'ratio':>6s}   time per evaluation, default / fixed")
     for case, texture in (("colour", "retina"), ("gray", "gravel")):
         base, now = (_resident_in_subprocess(texture, args.size, args.evaluations, fixed, args.threads) for fixed in (False, True))
