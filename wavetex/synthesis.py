@@ -315,7 +315,7 @@ def coarse_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> Sy
         return None
     return replace(
         config, size=(config.size[0] // 2, config.size[1] // 2), model=replace(config.model, n_scales=n_scales),
-        max_iter=iterations, coarse_iter=0, histogram_match=False, probe_every=None,
+        max_iter=iterations, histogram_match=False, probe_every=None,
     )
 
 
