@@ -259,6 +259,22 @@ class Schedule:
         """
         return self.max_iter_colour if n_colours == 3 and self.max_iter_colour is not None else self.max_iter
 
+    def stages(self, n_colours: int, coarse_iter: int | None = None) -> str:
+        """The stages for a gray (1) or colour (3) model, as a status says them;
+        ``coarse_iter`` replaces the schedule's coarse iterations (0: no coarse stage).
+
+        Examples
+        --------
+        >>> SCHEDULES["default"].stages(1), SCHEDULES["default"].stages(3, coarse_iter=0)
+        ('300 coarse + 100', '120')
+        >>> SCHEDULES["paper"].stages(1, coarse_iter=50)
+        '50 coarse + 5 runs of 500'
+        """
+        runs, per_run = self.runs(n_colours), self.iterations(n_colours)
+        full = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
+        coarse = self.coarse_iter if coarse_iter is None else coarse_iter
+        return f"{coarse} coarse + {full}" if coarse else full
+
 
 SCHEDULES: dict[str, Schedule] = {
     # The paper: 5 runs of 500 iterations for gray, 2 for colour (docs/model.md, "Synthesis").

@@ -80,7 +80,6 @@ class SynthesisResult:
         """
         window = 50
         reason = self.stop_reasons[sample]
-        schedule = SCHEDULES[self.config.schedule]
         if self.interrupted or reason == "interrupted":
             status, words = "interrupted", "interrupted"
         elif reason == "time budget":
@@ -92,11 +91,8 @@ class SynthesisResult:
             status, words = "max_iter", f"stopped at --max-iter {self.config.max_iter}"
         else:
             status = "completed_schedule"
-            colour = self.images.ndim == 4
-            runs, per_run = schedule.runs(3 if colour else 1), schedule.iterations(3 if colour else 1)
-            full = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
-            coarse = self.extra.get("coarse")
-            stages = f"{self.config.coarse_iterations()} coarse + {full}" if coarse else full
+            coarse = self.config.coarse_iterations() if "coarse" in self.extra else 0  # the stages that ran
+            stages = SCHEDULES[self.config.schedule].stages(3 if self.images.ndim == 4 else 1, coarse)
             words = f"completed the {self.config.schedule} schedule ({stages})"
         history = self.loss_history[sample]
         decrease = loss_decrease(history, window)

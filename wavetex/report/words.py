@@ -64,11 +64,7 @@ def schedule_words(schedule: str, n_colours: int = 1, coarse_iter: int | None = 
     >>> schedule_words("default", coarse_iter=0), schedule_words("paper", coarse_iter=50)
     ('100', '50 coarse + 5 runs of 500')
     """
-    plan = SCHEDULES[schedule]
-    runs, per_run = plan.runs(n_colours), plan.iterations(n_colours)
-    stages = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
-    coarse = plan.coarse_iter if coarse_iter is None else coarse_iter
-    return f"{coarse} coarse + {stages}" if coarse else stages
+    return SCHEDULES[schedule].stages(n_colours, coarse_iter)
 
 
 def derived_status(
