@@ -41,7 +41,9 @@ from .objective import Constraint, Target
 from .representation import downsample_by_two, reach_masks
 from .result import SynthesisResult
 from .statistics import TextureStatistics, colour_correlation
-from .synthesis import Prepared, coarse_config, fit, optimise, prepare, start_from_coarse, with_coarse_record
+from .synthesis import (
+    Prepared, coarse_config, optimise, prepare, prepare_coarse, start_from_coarse, with_coarse_record,
+)
 
 __all__ = ["inpaint", "extend", "make_tileable", "ANCHORS"]
 
@@ -290,8 +292,7 @@ def constrain(prepared: Prepared, known_image: torch.Tensor, unknown: np.ndarray
 
 
 def _prepared(
-    texture: torch.Tensor | None, image: torch.Tensor, unknown: np.ndarray, config: SynthesisConfig,
-    *, reference: torch.Tensor | None = None,
+    texture: torch.Tensor | None, image: torch.Tensor, unknown: np.ndarray, config: SynthesisConfig
 ) -> Prepared:
     """The preparation of a constrained run: the statistics of ``texture`` (None: of the
     known pixels of ``image``, whose mean then starts the unknown ones)."""
@@ -300,7 +301,7 @@ def _prepared(
         mean = image[:, known].mean(dim=1)[:, None, None]
         return prepare(image, config, fit_with=partial(_fit_to_known, image, known),
                        start_from=torch.where(known, image, mean))
-    return prepare(texture, config, fit_with=None if reference is None else partial(fit, texture, reference=reference))
+    return prepare(texture, config)
 
 
 def _coarse_stage(
@@ -333,9 +334,7 @@ def _coarse_stage(
             return None
         small_prepared = _prepared(None, small_image, small_unknown, small)
     else:
-        small_texture = downsample_by_two(texture)
-        small_prepared = _prepared(small_texture, small_image, small_unknown, small,
-                                   reference=downsample_by_two(prepared.reference))
+        small_prepared = prepare_coarse(texture, prepared, small)
     constraint = Constraint(small_image, torch.from_numpy(small_unknown))
     return optimise(constrain(small_prepared, small_image, small_unknown), constraint=constraint, progress=progress)
 

@@ -68,6 +68,7 @@ __all__ = [
     "target_of",
     "initial_images",
     "coarse_config",
+    "prepare_coarse",
     "start_from_coarse",
     "with_coarse_record",
     "optimise",
@@ -274,9 +275,7 @@ def synthesize(
     if small is None:
         result = optimise(prepared, exemplar=channels_last(exemplar), progress=progress, callback=callback)
         return _with_stationarity(result, exemplar)
-    small_exemplar = downsample_by_two(exemplar)
-    fit_small = partial(fit, small_exemplar, reference=downsample_by_two(prepared.reference))
-    coarse = optimise(prepare(small_exemplar, small, fit_with=fit_small), progress=progress)
+    coarse = optimise(prepare_coarse(exemplar, prepared, small), progress=progress)
     result = optimise(
         start_from_coarse(prepared, coarse), exemplar=channels_last(exemplar), progress=progress, callback=callback
     )
@@ -294,8 +293,9 @@ def coarse_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> Sy
 
     The coarse stage synthesises at half the resolution with one scale fewer: the large
     structures at about a sixth of the cost per iteration, as the start of the full
-    synthesis (:func:`start_from_coarse`). It applies when the schedule has one and half
-    the output and of the exemplar fit a model with one scale fewer.
+    synthesis (:func:`start_from_coarse`). It applies when it has iterations
+    (``coarse_iter``, or the schedule's) and half the output and of the exemplar fit a
+    model with one scale fewer.
 
     Examples
     --------
@@ -317,6 +317,15 @@ def coarse_config(config: SynthesisConfig, exemplar_size: tuple[int, int]) -> Sy
         config, size=(config.size[0] // 2, config.size[1] // 2), model=replace(config.model, n_scales=n_scales),
         max_iter=iterations, histogram_match=False, probe_every=None,
     )
+
+
+def prepare_coarse(exemplar: torch.Tensor, prepared: Prepared, small: SynthesisConfig) -> Prepared:
+    """The coarse stage of ``prepared`` (configuration ``small``, from :func:`coarse_config`):
+    the exemplar (C, H, W) halved, its statistics fitted against the halved reference image
+    of the full run."""
+    small_exemplar = downsample_by_two(exemplar)
+    return prepare(small_exemplar, small,
+                   fit_with=partial(fit, small_exemplar, reference=downsample_by_two(prepared.reference)))
 
 
 def start_from_coarse(prepared: Prepared, coarse: SynthesisResult) -> Prepared:
