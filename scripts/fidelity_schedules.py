@@ -112,8 +112,9 @@ def three_level_synthesize(image: np.ndarray, *, callback=None, **options) -> wa
 DEFAULT = Schedule(
     runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=120, min_decrease=0.05, window=50, coarse_iter=150
 )
-#: Today's default schedule (300 coarse + at most 100, adopted from this study's ``coarse300``), pinned too.
-CURRENT = replace(DEFAULT, coarse_iter=300)
+#: Today's default schedule (300 coarse + at most 100, adopted from this study's ``coarse300``;
+#: colour 150 coarse + at most 30), pinned too.
+CURRENT = replace(DEFAULT, coarse_iter=300, max_iter_colour=30, coarse_iter_colour=150)
 #: arm -> (schedule registered under the arm's name, synthesize options, what it is)
 ARMS = {
     "default": (DEFAULT, {}, "the default schedule (150 coarse + at most 100)"),
@@ -122,7 +123,7 @@ ARMS = {
         {}, f"150 coarse + {LONG_ITER} iterations, no plateau stop",
     ),
     "masked": (CURRENT, {"objective": "paper"}, "the paper's masked objective, today's default schedule (300 coarse)"),
-    "coarse300": (CURRENT, {}, "default, 300 coarse iterations instead of 150 (today's default schedule)"),
+    "coarse300": (CURRENT, {}, "default, 300 coarse iterations instead of 150 (today's default schedule; colour 150 + 30)"),
     "coarse800": (replace(DEFAULT, coarse_iter=800), {}, "default, 800 coarse iterations instead of 150"),
     "three-level": (DEFAULT, {}, "default with a third level: 150 at quarter, 150 at half resolution, then full"),
     "spectrum": (DEFAULT, {"init": "spectrum"}, "default, started from noise with the exemplar's spectrum"),

@@ -6,7 +6,7 @@
 
 For each exemplar (every bundled texture, then ``brick-turned`` and ``cells`` of
 ``scripts/fidelity_schedules.py``): exemplar | default schedule (300 coarse + at most
-100) | long schedule (150 coarse + 1000) | plenoptic's Portilla–Simoncelli (the
+100; colour 150 + 30) | long schedule (150 coarse + 1000) | plenoptic's Portilla–Simoncelli (the
 benchmark's recipe, ``benchmarks/_portilla_simoncelli.py``), seed 0, 256², with each
 synthesis's defect fraction (:func:`wavetex.memorization.local_fidelity`), memorization
 verdict (:func:`wavetex.probe`) and time. Syntheses are cached in ``docs/gallery/raw``
@@ -38,8 +38,8 @@ from wavetex import textures  # noqa: E402
 GALLERY = ROOT / "docs" / "gallery"
 PAGE = ROOT / "docs" / "gallery.md"
 #: column (an arm of fidelity_schedules.py, or ps) -> title. The default schedule is
-#: 300 coarse + at most 100 (the study's arm "coarse300"; "default" there is the older 150).
-COLUMNS = {"coarse300": "default (300 coarse + 100)", "long": "150 coarse + 1000", "ps": "Portilla–Simoncelli"}
+#: 300 coarse + at most 100, colour 150 + 30 (the study's arm "coarse300"; "default" there is the older 150).
+COLUMNS = {"coarse300": "default (300 coarse + 100; colour 150 + 30)", "long": "150 coarse + 1000", "ps": "Portilla–Simoncelli"}
 SEED = 0
 
 
@@ -138,7 +138,7 @@ PREAMBLE = """# Gallery
 
 Every bundled texture and two structured exemplars made for the fidelity study
 (`brick-turned`: the brick turned a quarter; `cells`: drawn hexagonal walls), synthesised
-at 256² with seed 0: the default schedule (300 coarse + at most 100 iterations), a long
+at 256² with seed 0: the default schedule (300 coarse + at most 100 iterations; colour 150 + 30), a long
 schedule (150 coarse + 1000) and, for comparison, plenoptic's Portilla–Simoncelli
 synthesis (the benchmark's recipe, `benchmarks/_portilla_simoncelli.py`). Images are at
 1:1. Over each synthesis: its defect fraction (the share of windows with no counterpart in

@@ -295,12 +295,32 @@ def test_the_coarse_stage_runs_at_half_resolution_with_one_scale_fewer(coarse_sc
 
 def test_the_default_schedule_runs_300_coarse_iterations_then_at_most_100():
     # 300 rather than 150: fewer defect windows on structured exemplars, every seed
-    # (docs/fidelity.md, "Levers"); the CLI and the status words read the same schedule.
+    # (docs/fidelity.md, "Levers"); colour 150 + 30, its judges no better with more
+    # (docs/benchmarks.md). The CLI and the status words read the same schedule.
     from wavetex.report.words import schedule_words
 
     default = SCHEDULES["default"]
-    assert (default.coarse_iter, default.max_iter, default.max_iter_colour) == (300, 100, 120)
+    assert (default.coarse_iter, default.max_iter) == (300, 100)
+    assert (default.coarse_iterations(3), default.iterations(3)) == (150, 30)
     assert schedule_words("default") == "300 coarse + 100"
+    assert schedule_words("default", 3) == "150 coarse + 30"
+
+
+@pytest.mark.parametrize("colour, coarse_iter, expected", [(False, None, 300), (True, None, 150), (True, 7, 7)])
+def test_the_coarse_stage_runs_the_schedules_count_for_the_exemplars_colours(monkeypatch, colour, coarse_iter, expected):
+    import wavetex.synthesis as synthesis
+
+    caps = []
+
+    def first_stage_only(prepared, **kwargs):
+        caps.append(prepared.config.max_iter)
+        raise KeyboardInterrupt  # stop before any optimisation
+
+    monkeypatch.setattr(synthesis, "optimise", first_stage_only)
+    exemplar = np.random.default_rng(0).random((32, 32, 3) if colour else (32, 32))
+    with pytest.raises(KeyboardInterrupt):
+        wavetex.synthesize(exemplar, n_scales=3, coarse_iter=coarse_iter, progress=False)
+    assert caps == [expected]
 
 
 def test_the_coarse_stage_gives_a_better_start():

@@ -229,6 +229,7 @@ class Schedule:
     window: int = 50
     coarse_iter: int = 0
     max_iter_colour: int | None = None  # per-run limit for colour models; None: max_iter
+    coarse_iter_colour: int | None = None  # coarse iterations for colour models; None: coarse_iter
 
     def __post_init__(self) -> None:
         for name in ("runs_gray", "runs_colour", "max_iter", "history_size", "window"):
@@ -236,6 +237,8 @@ class Schedule:
         _set(self, "coarse_iter", _integer("coarse_iter", self.coarse_iter, 0))
         if self.max_iter_colour is not None:
             _set(self, "max_iter_colour", _integer("max_iter_colour", self.max_iter_colour, 1))
+        if self.coarse_iter_colour is not None:
+            _set(self, "coarse_iter_colour", _integer("coarse_iter_colour", self.coarse_iter_colour, 0))
         if self.min_decrease is not None and not 0 < self.min_decrease < 1:
             raise ParameterError("min_decrease", "{} must lie in (0, 1), got %r" % (self.min_decrease,), ("min_decrease",))
 
@@ -259,20 +262,30 @@ class Schedule:
         """
         return self.max_iter_colour if n_colours == 3 and self.max_iter_colour is not None else self.max_iter
 
+    def coarse_iterations(self, n_colours: int) -> int:
+        """Iterations of the coarse stage for a gray (1) or colour (3) model (0: none).
+
+        Examples
+        --------
+        >>> SCHEDULES["default"].coarse_iterations(1), SCHEDULES["default"].coarse_iterations(3)
+        (300, 150)
+        """
+        return self.coarse_iter_colour if n_colours == 3 and self.coarse_iter_colour is not None else self.coarse_iter
+
     def stages(self, n_colours: int, coarse_iter: int | None = None) -> str:
         """The stages for a gray (1) or colour (3) model, as a status says them;
         ``coarse_iter`` replaces the schedule's coarse iterations (0: no coarse stage).
 
         Examples
         --------
-        >>> SCHEDULES["default"].stages(1), SCHEDULES["default"].stages(3, coarse_iter=0)
-        ('300 coarse + 100', '120')
+        >>> SCHEDULES["default"].stages(1), SCHEDULES["default"].stages(3), SCHEDULES["default"].stages(3, coarse_iter=0)
+        ('300 coarse + 100', '150 coarse + 30', '30')
         >>> SCHEDULES["paper"].stages(1, coarse_iter=50)
         '50 coarse + 5 runs of 500'
         """
         runs, per_run = self.runs(n_colours), self.iterations(n_colours)
         full = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
-        coarse = self.coarse_iter if coarse_iter is None else coarse_iter
+        coarse = self.coarse_iterations(n_colours) if coarse_iter is None else coarse_iter
         return f"{coarse} coarse + {full}" if coarse else full
 
 
@@ -281,12 +294,15 @@ SCHEDULES: dict[str, Schedule] = {
     "paper": Schedule(runs_gray=5, runs_colour=2, max_iter=500),
     # Chosen by measurement (benchmarks/bench_synthesis.py; README, "Performance"): 300
     # iterations at half resolution with one scale fewer (about a sixth of the cost
-    # each), then one run of at most 100 iterations (120 for colour: its time budget is
-    # larger), stopped earlier when the loss falls by less than 5 % over 50. 300 coarse
-    # iterations rather than 150: a fifth fewer defect windows on brick and cells, every
-    # seed, for about a fifth more time (docs/fidelity.md, "Levers").
+    # each), then one run of at most 100 iterations, stopped earlier when the loss falls
+    # by less than 5 % over 50. 300 coarse iterations rather than 150: a fifth fewer
+    # defect windows on brick and cells, every seed, for about a fifth more time
+    # (docs/fidelity.md, "Levers"). Colour: 150 coarse + at most 30 (a colour iteration
+    # costs about four gray ones; beyond these, more iterations of either stage moved
+    # none of the judges on retina and galaxies, docs/benchmarks.md).
     "default": Schedule(
-        runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=120, min_decrease=0.05, window=50, coarse_iter=300
+        runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=30, min_decrease=0.05, window=50, coarse_iter=300,
+        coarse_iter_colour=150,
     ),
 }
 
@@ -375,8 +391,8 @@ class SynthesisConfig:
     coarse_iter : int or None
         Iterations of the coarse stage, which synthesises at half the resolution with one
         scale fewer and starts the full-resolution runs from its result, upsampled;
-        ``None``: the schedule's (300 for ``"default"``, none for ``"paper"``); ``0``: no
-        coarse stage.
+        ``None``: the schedule's (for ``"default"`` 300 gray, 150 colour; none for
+        ``"paper"``); ``0``: no coarse stage.
     time_budget : float or None
         Wall-time budget in seconds; the best images so far are returned when spent.
     init : str
@@ -485,17 +501,18 @@ class SynthesisConfig:
         """
         return [self.seed + k for k in range(self.n_samples)]
 
-    def coarse_iterations(self) -> int:
-        """Iterations of the coarse stage: ``coarse_iter``, or the schedule's.
+    def coarse_iterations(self, n_colours: int = 1) -> int:
+        """Iterations of the coarse stage of a gray (1) or colour (3) synthesis:
+        ``coarse_iter``, or the schedule's.
 
         Examples
         --------
-        >>> SynthesisConfig().coarse_iterations(), SynthesisConfig(coarse_iter=0).coarse_iterations()
-        (300, 0)
-        >>> SynthesisConfig(schedule="paper").coarse_iterations()
-        0
+        >>> SynthesisConfig().coarse_iterations(), SynthesisConfig().coarse_iterations(3)
+        (300, 150)
+        >>> SynthesisConfig(coarse_iter=0).coarse_iterations(3), SynthesisConfig(schedule="paper").coarse_iterations()
+        (0, 0)
         """
-        return SCHEDULES[self.schedule].coarse_iter if self.coarse_iter is None else self.coarse_iter
+        return SCHEDULES[self.schedule].coarse_iterations(n_colours) if self.coarse_iter is None else self.coarse_iter
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -91,8 +91,9 @@ class SynthesisResult:
             status, words = "max_iter", f"stopped at --max-iter {self.config.max_iter}"
         else:
             status = "completed_schedule"
-            coarse = self.config.coarse_iterations() if "coarse" in self.extra else 0  # the stages that ran
-            stages = SCHEDULES[self.config.schedule].stages(3 if self.images.ndim == 4 else 1, coarse)
+            n_colours = 3 if self.images.ndim == 4 else 1
+            coarse = self.config.coarse_iterations(n_colours) if "coarse" in self.extra else 0  # the stages that ran
+            stages = SCHEDULES[self.config.schedule].stages(n_colours, coarse)
             words = f"completed the {self.config.schedule} schedule ({stages})"
         history = self.loss_history[sample]
         decrease = loss_decrease(history, window)

@@ -60,7 +60,7 @@ def schedule_words(schedule: str, n_colours: int = 1, coarse_iter: int | None = 
     Examples
     --------
     >>> schedule_words("default"), schedule_words("default", 3), schedule_words("paper")
-    ('300 coarse + 100', '300 coarse + 120', '5 runs of 500')
+    ('300 coarse + 100', '150 coarse + 30', '5 runs of 500')
     >>> schedule_words("default", coarse_iter=0), schedule_words("paper", coarse_iter=50)
     ('100', '50 coarse + 5 runs of 500')
     """
