@@ -280,12 +280,16 @@ class _RectifiedStandardised(torch.autograd.Function):
         out = real.new_empty(*z.shape[:-2], n_phases, *z.shape[-2:])
         dropped = torch.empty(out.shape, dtype=torch.bool, device=z.device) if ctx.needs_input_grad[0] else None
         for a, alpha in enumerate(phase_angles(n_phases)):
-            r = torch.relu(math.cos(alpha) * real - math.sin(alpha) * imag)
+            # in place where the plain formulation allocates: the same operation per
+            # element, one temporary the size of a phase fewer at a time
+            r = math.cos(alpha) * real
+            r.sub_(math.sin(alpha) * imag).relu_()
             if dropped is not None:
                 torch.le(r, 0, out=dropped[..., a, :, :])  # where relu's backward gives 0
             if mask is not None:
-                r = r * mask
-            out[..., a, :, :] = (r - mean[..., a, :, :]) / std[..., a, :, :]
+                r.mul_(mask)
+            torch.div(r.sub_(mean[..., a, :, :]), std[..., a, :, :], out=out[..., a, :, :])
+            del r
         ctx.save_for_backward(dropped, mask, std)
         ctx.n_phases = n_phases
         return out
@@ -299,13 +303,13 @@ class _RectifiedStandardised(torch.autograd.Function):
             alpha = phase_angles(ctx.n_phases)[a]
             g = grad_out[..., a, :, :] / std[..., a, :, :]
             if mask is not None:
-                g = g * mask
-            g = torch.where(dropped[..., a, :, :], 0.0, g)
-            to_real, to_imag = g * math.cos(alpha), g.neg_() * math.sin(alpha)
-            del g
+                g.mul_(mask)
+            g.masked_fill_(dropped[..., a, :, :], 0.0)
+            to_real = g * math.cos(alpha)
+            to_imag = g.neg_().mul_(math.sin(alpha))  # g is not needed any more
             grad_real = to_real if grad_real is None else grad_real.add_(to_real)
             grad_imag = to_imag if grad_imag is None else grad_imag.add_(to_imag)
-            del to_real, to_imag
+            del g, to_real, to_imag
         # real and imaginary parts reach z as (re, 0) + (0, im): adding 0 turns -0 into +0
         return torch.complex(grad_real.add_(0.0), grad_imag.add_(0.0)), None, None, None, None
 
