@@ -289,7 +289,6 @@ class _RectifiedStandardised(torch.autograd.Function):
             if mask is not None:
                 r.mul_(mask)
             torch.div(r.sub_(mean[..., a, :, :]), std[..., a, :, :], out=out[..., a, :, :])
-            del r
         ctx.save_for_backward(dropped, mask, std)
         ctx.n_phases = n_phases
         return out
