@@ -154,7 +154,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "constrained.json"
     settings = {k: v for k, v in options.items() if k != "progress"}
-    settings["coarse_iter"] = SynthesisConfig(coarse_iter=options.get("coarse_iter")).coarse_iterations()
+    config = SynthesisConfig(coarse_iter=options.get("coarse_iter"))
+    settings["coarse_iter"] = {"gray": config.coarse_iterations(1), "colour": config.coarse_iterations(3)}
     for name in args.textures:
         image = textures.load(name)
         entry = {}

@@ -90,12 +90,11 @@ def three_level_synthesize(image: np.ndarray, *, callback=None, **options) -> wa
     levels = [torch.as_tensor(np.ascontiguousarray(channels), dtype=torch.float64)]
     stages = [synthesis.prepare(levels[0], config)]
     while len(stages) < 3:
-        small = synthesis.coarse_config(stages[-1].config, tuple(levels[-1].shape[-2:]))
+        small = synthesis.coarse_config(stages[-1].config, tuple(levels[-1].shape))
         if small is None:
             break
+        stages.append(synthesis.prepare_coarse(levels[-1], stages[-1], small))
         levels.append(downsample_by_two(levels[-1]))
-        fit_small = partial(synthesis.fit, levels[-1], reference=downsample_by_two(stages[-1].reference))
-        stages.append(synthesis.prepare(levels[-1], small, fit_with=fit_small))
     if len(stages) == 1:
         return synthesis.optimise(stages[0], exemplar=image, progress=False, callback=callback)
     coarse = None

@@ -501,15 +501,15 @@ class SynthesisConfig:
         """
         return [self.seed + k for k in range(self.n_samples)]
 
-    def coarse_iterations(self, n_colours: int = 1) -> int:
+    def coarse_iterations(self, n_colours: int) -> int:
         """Iterations of the coarse stage of a gray (1) or colour (3) synthesis:
         ``coarse_iter``, or the schedule's.
 
         Examples
         --------
-        >>> SynthesisConfig().coarse_iterations(), SynthesisConfig().coarse_iterations(3)
+        >>> SynthesisConfig().coarse_iterations(1), SynthesisConfig().coarse_iterations(3)
         (300, 150)
-        >>> SynthesisConfig(coarse_iter=0).coarse_iterations(3), SynthesisConfig(schedule="paper").coarse_iterations()
+        >>> SynthesisConfig(coarse_iter=0).coarse_iterations(3), SynthesisConfig(schedule="paper").coarse_iterations(1)
         (0, 0)
         """
         return SCHEDULES[self.schedule].coarse_iterations(n_colours) if self.coarse_iter is None else self.coarse_iter

@@ -320,8 +320,7 @@ def _coarse_stage(
     0.124 / 0.144, tile 0.138 / 0.82, extend 0.16 / 0.87 (defect fraction 0.77 / 1.0,
     step inside the fill over the known pixels' 1.18 / 3.63), at about the same time.
     """
-    source = image if texture is None else texture
-    small = coarse_config(prepared.config, tuple(source.shape[-2:]), source.shape[0])
+    small = coarse_config(prepared.config, tuple((image if texture is None else texture).shape))
     if small is None:
         return None
     small_image = downsample_by_two(image)

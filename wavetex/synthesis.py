@@ -271,7 +271,7 @@ def synthesize(
     config = synthesis_config(config, options)
     exemplar = _validate.exemplar(exemplar).to(torch.float64)  # (C, H, W); numpy is channels last
     prepared = prepare(exemplar, config)
-    small = coarse_config(prepared.config, tuple(exemplar.shape[-2:]), exemplar.shape[0])
+    small = coarse_config(prepared.config, tuple(exemplar.shape))
     if small is None:
         result = optimise(prepared, exemplar=channels_last(exemplar), progress=progress, callback=callback)
         return _with_stationarity(result, exemplar)
@@ -288,31 +288,31 @@ def _with_stationarity(result: SynthesisResult, exemplar: torch.Tensor) -> Synth
     return replace(result, extra={**result.extra, "stationarity": report.to_dict()})
 
 
-def coarse_config(config: SynthesisConfig, exemplar_size: tuple[int, int], n_colours: int = 1) -> SynthesisConfig | None:
+def coarse_config(config: SynthesisConfig, exemplar_shape: tuple[int, int, int]) -> SynthesisConfig | None:
     """The configuration of the schedule's coarse stage, or None where it does not apply.
 
     The coarse stage synthesises at half the resolution with one scale fewer: the large
     structures at about a sixth of the cost per iteration, as the start of the full
     synthesis (:func:`start_from_coarse`). It applies when it has iterations
-    (``coarse_iter``, or the schedule's for ``n_colours``, 1 or 3) and half the output
-    and of the exemplar fit a model with one scale fewer.
+    (``coarse_iter``, or the schedule's for the exemplar's colours; ``exemplar_shape`` is
+    (C, H, W)) and half the output and of the exemplar fit a model with one scale fewer.
 
     Examples
     --------
     >>> from wavetex import ModelConfig
-    >>> small = coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (64, 64))
+    >>> small = coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (1, 64, 64))
     >>> small.size, small.model.n_scales, small.max_iter, small.histogram_match
     ((32, 48), 2, 300, False)
-    >>> coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (64, 64), n_colours=3).max_iter
+    >>> coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (3, 64, 64)).max_iter
     150
-    >>> coarse_config(SynthesisConfig(size=(64, 96), schedule="paper", model=ModelConfig(n_scales=3)), (64, 64)) is None
+    >>> coarse_config(SynthesisConfig(size=(64, 96), schedule="paper", model=ModelConfig(n_scales=3)), (1, 64, 64)) is None
     True
-    >>> coarse_config(SynthesisConfig(size=(64, 96), coarse_iter=20, model=ModelConfig(n_scales=3)), (64, 64)).max_iter
+    >>> coarse_config(SynthesisConfig(size=(64, 96), coarse_iter=20, model=ModelConfig(n_scales=3)), (1, 64, 64)).max_iter
     20
     """
     n_scales = config.model.n_scales - 1
-    iterations = config.coarse_iterations(n_colours)
-    smallest = min(*config.size, *exemplar_size) // 2
+    iterations = config.coarse_iterations(exemplar_shape[0])
+    smallest = min(*config.size, *exemplar_shape[-2:]) // 2
     if iterations == 0 or n_scales < 1 or smallest < minimum_side(n_scales):
         return None
     return replace(
