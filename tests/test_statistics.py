@@ -477,6 +477,51 @@ def test_rectified_standardised_is_the_plain_formulation_bit_for_bit(masked):
     assert torch.autograd.gradcheck(lambda w: rectified_standardised(w, 4, s64, mask64), (z64,))
 
 
+def _peak_live_bytes(evaluate) -> int:
+    """Peak of the CPU bytes alive during ``evaluate()``, from the profiler's allocation
+    events (as benchmarks/bench_memory.py measures it)."""
+    from torch._C._profiler import _EventType
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        evaluate()
+    events = []
+
+    def walk(node):
+        if node.tag == _EventType.Allocation:
+            events.append((node.start_time_ns, node.typed[1].ptr, node.typed[1].alloc_size))
+        for child in node.children:
+            walk(child)
+
+    for root in prof.profiler.kineto_results.experimental_event_tree():
+        walk(root)
+    live, current, peak = {}, 0, 0
+    for _, ptr, size in sorted(events):
+        if size > 0:
+            live[ptr] = size
+            current += size
+        else:
+            current -= live.pop(ptr, 0)
+        peak = max(peak, current)
+    return peak
+
+
+def test_rectified_standardised_holds_two_temporaries_of_a_phase_at_most():
+    """Beside its output and the one-byte record of where the rectifier dropped a value,
+    the forward holds at most two maps the size of one phase at a time (the plain
+    formulation held four of the output's size): each operation that can work in place
+    does."""
+    from wavetex.representation import generalized_rectifier, rectified_standardised, standardisation_of
+
+    z = torch.randn(1, 3, 2, 4, 64, 64, dtype=torch.complex64, generator=torch.Generator().manual_seed(5))
+    standardisation = standardisation_of(generalized_rectifier(z, 4))
+    z.requires_grad_()
+    phase = 3 * 2 * 4 * 64 * 64 * 4  # bytes of one phase's maps, float32
+    output_and_record = 4 * phase + 4 * phase // 4
+    peak = _peak_live_bytes(lambda: rectified_standardised(z, 4, standardisation))
+    assert peak - output_and_record < 2.5 * phase, (peak - output_and_record) / phase  # + a few small tensors
+
+
 def test_colour_statistics_and_gradient_equal_the_former_autograd_formulation_bit_for_bit():
     """Two steps moved out of plain autograd for memory (the rectifier with the
     standardisation; the zero-shift products between colours into the lagged products'

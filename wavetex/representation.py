@@ -289,6 +289,7 @@ class _RectifiedStandardised(torch.autograd.Function):
             if mask is not None:
                 r.mul_(mask)
             torch.div(r.sub_(mean[..., a, :, :]), std[..., a, :, :], out=out[..., a, :, :])
+            del r  # else the next phase's r is allocated while this one is still held
         ctx.save_for_backward(dropped, mask, std)
         ctx.n_phases = n_phases
         return out
