@@ -40,6 +40,8 @@ PAGE = ROOT / "docs" / "gallery.md"
 #: column (an arm of fidelity_schedules.py, or ps) -> title. The default schedule is
 #: 300 coarse + at most 100, colour 150 + 30 (the study's arm "coarse300"; "default" there is the older 150).
 COLUMNS = {"coarse300": "default (300 coarse + 100; colour 150 + 30)", "long": "150 coarse + 1000", "ps": "Portilla–Simoncelli"}
+#: column -> the title over its panel, which must fit in the panel's width (bitmap font: no en dash)
+PANEL_TITLES = {"coarse300": "default schedule", "long": "150 coarse + 1000", "ps": "Portilla-Simoncelli"}
 SEED = 0
 
 
@@ -115,8 +117,7 @@ def panel_row(texture: str, columns: list[str]) -> tuple[np.ndarray, list[dict |
     exemplar = study.exemplar(texture)
     records = [_record(texture, column) for column in columns]
     images = [exemplar] + [np.load(study.path(texture, c, SEED)) if r else None for c, r in zip(columns, records)]
-    # the bitmap font has no en dash
-    captions = [["exemplar", texture, ""]] + [_caption(COLUMNS[c].replace("–", "-"), r) for c, r in zip(columns, records)]
+    captions = [["exemplar", texture, ""]] + [_caption(PANEL_TITLES[c], r) for c, r in zip(columns, records)]
     height, width = exemplar.shape[:2]
     header, gap = 54, 6
     canvas = Image.new("RGB", (len(images) * (width + gap) - gap, height + header), "white")
