@@ -477,33 +477,16 @@ def test_rectified_standardised_is_the_plain_formulation_bit_for_bit(masked):
     assert torch.autograd.gradcheck(lambda w: rectified_standardised(w, 4, s64, mask64), (z64,))
 
 
-def _peak_live_bytes(evaluate) -> int:
-    """Peak of the CPU bytes alive during ``evaluate()``, from the profiler's allocation
-    events (as benchmarks/bench_memory.py measures it)."""
-    from torch._C._profiler import _EventType
-    from torch.profiler import ProfilerActivity, profile
+def _peak_live_bytes(evaluate) -> float:
+    """Peak of the CPU bytes alive during ``evaluate()``, as benchmarks/bench_memory.py measures it."""
+    import importlib.util
+    from pathlib import Path
 
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        evaluate()
-    events = []
-
-    def walk(node):
-        if node.tag == _EventType.Allocation:
-            events.append((node.start_time_ns, node.typed[1].ptr, node.typed[1].alloc_size))
-        for child in node.children:
-            walk(child)
-
-    for root in prof.profiler.kineto_results.experimental_event_tree():
-        walk(root)
-    live, current, peak = {}, 0, 0
-    for _, ptr, size in sorted(events):
-        if size > 0:
-            live[ptr] = size
-            current += size
-        else:
-            current -= live.pop(ptr, 0)
-        peak = max(peak, current)
-    return peak
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_memory.py"
+    spec = importlib.util.spec_from_file_location("bench_memory", path)
+    bench_memory = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_memory)
+    return bench_memory.peak_live_mib(evaluate) * 2**20
 
 
 def test_rectified_standardised_holds_two_temporaries_of_a_phase_at_most():
