@@ -21,8 +21,8 @@ Quality figures, not timing. For each texture (256² bundled image):
 Every part also reports the fill's local fidelity (``defect_fraction`` of
 :func:`wavetex.memorization.fill_fidelity`, 0 for a fill every window of which has a
 counterpart among the known pixels), its statistics error and its time. ``--max-iter
-schedule`` runs the default schedule as a user gets it (300 coarse iterations at half
-resolution, then at most 100); ``--no-coarse`` drops that coarse stage (``coarse_iter=0``),
+schedule`` runs the default schedule as a user gets it (450 coarse iterations at half
+resolution, then 40); ``--no-coarse`` drops that coarse stage (``coarse_iter=0``),
 to measure it.
 
 Writes ``benchmarks/results/constrained.json`` (after each texture; runs with the same

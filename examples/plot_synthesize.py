@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import wavetex
 from wavetex import textures
 
-SIZE, ITERATIONS = 64, 20  # raise both for a closer match (the CLI's default: 256², 300 coarse + 100)
+SIZE, ITERATIONS = 64, 20  # raise both for a closer match (the CLI's default: 256², 450 coarse + 40)
 
 exemplar = textures.load("gravel")[:128, :128]  # (128, 128) floats in [0, 1]
 result = wavetex.synthesize(exemplar, size=(SIZE, SIZE), n_scales=3, schedule="paper", max_iter=ITERATIONS,

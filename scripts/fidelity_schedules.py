@@ -11,9 +11,9 @@ Voronoi diagram drawn here) and every bundled texture by name (the gallery,
 ``scripts/gallery.py``). Arms (``ARMS``): the default schedule when the study began
 (``default``: 150 coarse + at most 100), a long one (150 coarse + 1000 full-resolution
 iterations, snapshots kept at 100, 300 and 600), the paper's masked objective (border
-masks on both images, today's default schedule: 300 coarse + at most 100), and the
-levers tried on the default (more coarse iterations — ``coarse300`` is today's default —,
-a third level, spectrum start).
+masks on both images, the previous default schedule: 300 coarse + at most 100), and the
+levers tried on the default (more coarse iterations — ``coarse300`` was the default, and
+``coarse450``, 450 coarse + 40, is today's —, a third level, spectrum start).
 
 Every synthesis is written once to ``docs/gallery/raw/TEXTURE-ARM-seedN.npy`` (the
 histogram-matched image, float32) with a ``.json`` beside it (time, iterations, defect
@@ -111,9 +111,11 @@ def three_level_synthesize(image: np.ndarray, *, callback=None, **options) -> wa
 DEFAULT = Schedule(
     runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=120, min_decrease=0.05, window=50, coarse_iter=150
 )
-#: Today's default schedule (300 coarse + at most 100, adopted from this study's ``coarse300``;
+#: The default before this one (300 coarse + at most 100, adopted from this study's ``coarse300``;
 #: colour 150 coarse + at most 30), pinned too.
-CURRENT = replace(DEFAULT, coarse_iter=300, max_iter_colour=30, coarse_iter_colour=150)
+PREVIOUS = replace(DEFAULT, coarse_iter=300, max_iter_colour=30, coarse_iter_colour=150)
+#: Today's default schedule (450 coarse in runs of 100, then 40; colour 100 coarse + 30), pinned too.
+CURRENT = replace(PREVIOUS, coarse_iter=450, full_iter=40, coarse_iter_colour=100)
 #: arm -> (schedule registered under the arm's name, synthesize options, what it is)
 ARMS = {
     "default": (DEFAULT, {}, "the default schedule (150 coarse + at most 100)"),
@@ -121,8 +123,9 @@ ARMS = {
         replace(DEFAULT, max_iter=LONG_ITER, max_iter_colour=LONG_ITER, min_decrease=None),
         {}, f"150 coarse + {LONG_ITER} iterations, no plateau stop",
     ),
-    "masked": (CURRENT, {"objective": "paper"}, "the paper's masked objective, today's default schedule (300 coarse)"),
-    "coarse300": (CURRENT, {}, "default, 300 coarse iterations instead of 150 (today's default schedule; colour 150 + 30)"),
+    "masked": (PREVIOUS, {"objective": "paper"}, "the paper's masked objective, the previous default schedule (300 coarse)"),
+    "coarse300": (PREVIOUS, {}, "default, 300 coarse iterations instead of 150 (the previous default; colour 150 + 30)"),
+    "coarse450": (CURRENT, {}, "450 coarse iterations, then at most 40 (today's default schedule; colour 100 + 30)"),
     "coarse800": (replace(DEFAULT, coarse_iter=800), {}, "default, 800 coarse iterations instead of 150"),
     "three-level": (DEFAULT, {}, "default with a third level: 150 at quarter, 150 at half resolution, then full"),
     "spectrum": (DEFAULT, {"init": "spectrum"}, "default, started from noise with the exemplar's spectrum"),
@@ -274,12 +277,12 @@ def main() -> None:
     one.add_argument("arm", choices=ARMS)
     one.add_argument("seed", type=int)
     todo = commands.add_parser("missing")
-    todo.add_argument("--arms", nargs="+", default=["coarse300", "long", "masked"])
+    todo.add_argument("--arms", nargs="+", default=["coarse450", "long", "masked"])
     todo.add_argument("--textures", nargs="+", default=list(STRUCTURED))
     todo.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     show = commands.add_parser("table")
     show.add_argument("--arms", nargs="+", default=["default", *(f"long@{s}" for s in SNAPSHOTS), "long", "masked",
-                                                      "coarse300", "coarse800", "three-level", "spectrum"])
+                                                      "coarse300", "coarse450", "coarse800", "three-level", "spectrum"])
     show.add_argument("--write", action="store_true", help="replace the table in docs/fidelity.md")
     side = commands.add_parser("figure")
     side.add_argument("texture")

@@ -1,12 +1,12 @@
 """The gallery: every bundled texture and the structured ones, four ways, at 1:1.
 
     python scripts/gallery.py missing [--no-ps]          # the syntheses not cached yet
-    heavy python scripts/gallery.py run TEXTURE COLUMN   # one of them (coarse300, long, ps)
+    heavy python scripts/gallery.py run TEXTURE COLUMN   # one of them (coarse450, long, ps)
     heavy python scripts/gallery.py build [--no-ps]      # docs/gallery/*.png + docs/gallery.md
 
 For each exemplar (every bundled texture, then ``brick-turned`` and ``cells`` of
-``scripts/fidelity_schedules.py``): exemplar | default schedule (300 coarse + at most
-100; colour 150 + 30) | long schedule (150 coarse + 1000) | plenoptic's Portilla–Simoncelli (the
+``scripts/fidelity_schedules.py``): exemplar | default schedule (450 coarse + 40;
+colour 100 + 30) | long schedule (150 coarse + 1000) | plenoptic's Portilla–Simoncelli (the
 benchmark's recipe, ``benchmarks/_portilla_simoncelli.py``), seed 0, 256², with each
 synthesis's defect fraction (:func:`wavetex.memorization.local_fidelity`), memorization
 verdict (:func:`wavetex.probe`) and time. Syntheses are cached in ``docs/gallery/raw``
@@ -38,10 +38,10 @@ from wavetex import textures  # noqa: E402
 GALLERY = ROOT / "docs" / "gallery"
 PAGE = ROOT / "docs" / "gallery.md"
 #: column (an arm of fidelity_schedules.py, or ps) -> title. The default schedule is
-#: 300 coarse + at most 100, colour 150 + 30 (the study's arm "coarse300"; "default" there is the older 150).
-COLUMNS = {"coarse300": "default (300 coarse + 100; colour 150 + 30)", "long": "150 coarse + 1000", "ps": "Portilla–Simoncelli"}
+#: 450 coarse + 40, colour 100 + 30 (the study's arm "coarse450"; "default" there is an older one).
+COLUMNS = {"coarse450": "default (450 coarse + 40; colour 100 + 30)", "long": "150 coarse + 1000", "ps": "Portilla–Simoncelli"}
 #: column -> the title over its panel, which must fit in the panel's width (bitmap font: no en dash)
-PANEL_TITLES = {"coarse300": "default schedule", "long": "150 coarse + 1000", "ps": "Portilla-Simoncelli"}
+PANEL_TITLES = {"coarse450": "default schedule", "long": "150 coarse + 1000", "ps": "Portilla-Simoncelli"}
 SEED = 0
 
 
@@ -139,7 +139,7 @@ PREAMBLE = """# Gallery
 
 Every bundled texture and two structured exemplars made for the fidelity study
 (`brick-turned`: the brick turned a quarter; `cells`: drawn hexagonal walls), synthesised
-at 256² with seed 0: the default schedule (300 coarse + at most 100 iterations; colour 150 + 30), a long
+at 256² with seed 0: the default schedule (450 coarse + 40 iterations; colour 100 + 30), a long
 schedule (150 coarse + 1000) and, for comparison, plenoptic's Portilla–Simoncelli
 synthesis (the benchmark's recipe, `benchmarks/_portilla_simoncelli.py`). Images are at
 1:1. Over each synthesis: its defect fraction (the share of windows with no counterpart in
@@ -158,7 +158,7 @@ README_FIGURE = GALLERY / "readme_quality.png"
 def readme_figure(exemplars_: tuple[str, ...] = ("brick", "cells")) -> None:
     from skimage import io
 
-    rows = [panel_row(texture, ["coarse300", "long"])[0] for texture in exemplars_]
+    rows = [panel_row(texture, ["coarse450", "long"])[0] for texture in exemplars_]
     gap = np.full((6, rows[0].shape[1], 3), 255, dtype=np.uint8)
     io.imsave(README_FIGURE, np.concatenate(sum(([row, gap] for row in rows), [])[:-1]), check_contrast=False)
 

@@ -141,7 +141,7 @@ def test_old_records_get_honest_words_and_failures_are_listed(tmp_path):
         folder.commit(_old_record("plateau", "converged: loss fell by less than 5% over 50 iterations"), {})
         folder.record_failure({"key": "k3"}, "RuntimeError: out of <memory>", attempts=2)
     page = report.write_index(tmp_path / "out", title="<t>").read_text()
-    assert "completed the default schedule (300 coarse + 100); loss decrease over the last 50" in page
+    assert "completed the default schedule (450 coarse + 40); loss decrease over the last 50" in page
     assert "stopped at --max-iter 100" in page
     assert page.count("badge novel converged") == 1  # the plateau stop only
     assert "RuntimeError: out of &lt;memory&gt; (2 attempts)" in page and "<title>&lt;t&gt;</title>" in page

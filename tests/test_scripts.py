@@ -45,17 +45,17 @@ def _main(module, monkeypatch, *argv):
 
 def test_missing_table_and_build_run_on_the_cache(scripts, monkeypatch, capsys):
     study, gallery = scripts
-    record = {"texture": "brick", "arm": "coarse300", "seed": 0, "seconds": 90.0, "coarse_seconds": 30.0,
+    record = {"texture": "brick", "arm": "coarse450", "seed": 0, "seconds": 90.0, "coarse_seconds": 30.0,
               "iterations": 100, "stop_reason": "iteration cap", "defect_fraction": 0.25, "alpha_masked": 0.125,
               "verdict": "novel"}
-    study._write(study.path("brick", "coarse300", 0), np.full((256, 256), 0.5), record)
+    study._write(study.path("brick", "coarse450", 0), np.full((256, 256), 0.5), record)
 
     _main(study, monkeypatch, "missing", "--textures", "brick", "--seeds", "0")
     assert capsys.readouterr().out.splitlines() == ["brick long 0", "brick masked 0"]
 
     study.DOC.write_text("before\n<!-- schedules:start -->\nold\n<!-- schedules:end -->\nafter\n")
     _main(study, monkeypatch, "table", "--write")
-    row = "| brick | coarse300 | 0.250 (1 seed) | 0.1250 (1 seed) | 90 | 30 | 0 |"
+    row = "| brick | coarse450 | 0.250 (1 seed) | 0.1250 (1 seed) | 90 | 30 | 0 |"
     assert row in capsys.readouterr().out
     page = study.DOC.read_text()
     assert page.startswith("before\n<!-- schedules:start -->\n| exemplar |") and "old" not in page
@@ -63,7 +63,7 @@ def test_missing_table_and_build_run_on_the_cache(scripts, monkeypatch, capsys):
 
     _main(gallery, monkeypatch, "missing")
     listed = capsys.readouterr().out.splitlines()
-    assert "brick coarse300" not in listed and "brick long" in listed and "cells ps" in listed
+    assert "brick coarse450" not in listed and "brick long" in listed and "cells ps" in listed
     assert len(listed) == 3 * len(gallery.exemplars()) - 1
 
     _main(gallery, monkeypatch, "build", "--no-ps")

@@ -95,7 +95,12 @@ def test_a_run_stops_at_the_first_plateau_and_not_before(plateau_schedule):
     assert (history[n - 6] - history[n - 1]) / history[n - 6] < 0.2
     status = result.status(0)
     assert status["status"] == "converged" and status["recent_decrease"] is None  # < 50 iterations
-    assert status["words"].startswith("converged: loss fell by less than 20% over 5 iterations; fewer than 50")
+    assert status["words"].startswith("converged: loss fell by less than 20% over 5 iterations; loss fell ")
+    assert status["words"].endswith(f" % over its last {n - 1} iterations")  # < 50: over all it ran
+    decrease = (history[0] - history[-1]) / history[0]
+    assert f"; loss fell {100 * decrease:.1f} % over" in status["words"]
+    one = wavetex.synthesize(GRAVEL, max_iter=1, coarse_iter=0, **SMALL).status(0)["words"]
+    assert one == "stopped at --max-iter 1; too few iterations to measure a decrease"
 
 
 # ------------------------------------------------------------------ status words

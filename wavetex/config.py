@@ -216,10 +216,13 @@ class ModelConfig:
 @dataclass(frozen=True)
 class Schedule:
     """How long to optimise: ``runs`` L-BFGS runs (fresh history each) of ``max_iter``
-    iterations, stopping early once the loss decreased by less than a fraction
-    ``min_decrease`` over the last ``window`` iterations (``None``: never). With
-    ``coarse_iter`` > 0, a first stage of that many iterations synthesises at half the
-    resolution with one scale fewer, and its result, upsampled, starts the runs."""
+    iterations, at most ``full_iter`` in all (``None``: no limit but the runs'), stopping
+    early once the loss decreased by less than a fraction ``min_decrease`` over the last
+    ``window`` iterations (``None``: never). With ``coarse_iter`` > 0, a first stage of
+    that many iterations, in runs of ``max_iter``, synthesises at half the resolution
+    with one scale fewer, and its result, upsampled, starts the runs. A configuration's
+    ``max_iter`` replaces the full-resolution stage's limit (``full_iter`` and the runs').
+    """
 
     runs_gray: int
     runs_colour: int
@@ -230,6 +233,7 @@ class Schedule:
     coarse_iter: int = 0
     max_iter_colour: int | None = None  # per-run limit for colour models; None: max_iter
     coarse_iter_colour: int | None = None  # coarse iterations for colour models; None: coarse_iter
+    full_iter: int | None = None  # at most this many full-resolution iterations (gray and colour); None: all runs
 
     def __post_init__(self) -> None:
         for name in ("runs_gray", "runs_colour", "max_iter", "history_size", "window"):
@@ -239,6 +243,8 @@ class Schedule:
             _set(self, "max_iter_colour", _integer("max_iter_colour", self.max_iter_colour, 1))
         if self.coarse_iter_colour is not None:
             _set(self, "coarse_iter_colour", _integer("coarse_iter_colour", self.coarse_iter_colour, 0))
+        if self.full_iter is not None:
+            _set(self, "full_iter", _integer("full_iter", self.full_iter, 1))
         if self.min_decrease is not None and not 0 < self.min_decrease < 1:
             raise ParameterError("min_decrease", "{} must lie in (0, 1), got %r" % (self.min_decrease,), ("min_decrease",))
 
@@ -262,13 +268,25 @@ class Schedule:
         """
         return self.max_iter_colour if n_colours == 3 and self.max_iter_colour is not None else self.max_iter
 
+    def full_iterations(self, n_colours: int) -> int:
+        """Iterations of the full-resolution stage for a gray (1) or colour (3) model: all
+        its runs', or ``full_iter`` where that is fewer.
+
+        Examples
+        --------
+        >>> SCHEDULES["paper"].full_iterations(1), SCHEDULES["default"].full_iterations(1)
+        (2500, 40)
+        """
+        every_run = self.runs(n_colours) * self.iterations(n_colours)
+        return every_run if self.full_iter is None else min(self.full_iter, every_run)
+
     def coarse_iterations(self, n_colours: int) -> int:
         """Iterations of the coarse stage for a gray (1) or colour (3) model (0: none).
 
         Examples
         --------
         >>> SCHEDULES["default"].coarse_iterations(1), SCHEDULES["default"].coarse_iterations(3)
-        (300, 150)
+        (450, 100)
         """
         return self.coarse_iter_colour if n_colours == 3 and self.coarse_iter_colour is not None else self.coarse_iter
 
@@ -279,12 +297,12 @@ class Schedule:
         Examples
         --------
         >>> SCHEDULES["default"].stages(1), SCHEDULES["default"].stages(3), SCHEDULES["default"].stages(3, coarse_iter=0)
-        ('300 coarse + 100', '150 coarse + 30', '30')
+        ('450 coarse + 40', '100 coarse + 30', '30')
         >>> SCHEDULES["paper"].stages(1, coarse_iter=50)
         '50 coarse + 5 runs of 500'
         """
-        runs, per_run = self.runs(n_colours), self.iterations(n_colours)
-        full = f"{runs} runs of {per_run}" if runs > 1 else f"{per_run}"
+        runs, per_run, total = self.runs(n_colours), self.iterations(n_colours), self.full_iterations(n_colours)
+        full = f"{runs} runs of {per_run}" if runs > 1 and total == runs * per_run else f"{total}"
         coarse = self.coarse_iterations(n_colours) if coarse_iter is None else coarse_iter
         return f"{coarse} coarse + {full}" if coarse else full
 
@@ -292,17 +310,19 @@ class Schedule:
 SCHEDULES: dict[str, Schedule] = {
     # The paper: 5 runs of 500 iterations for gray, 2 for colour (docs/model.md, "Synthesis").
     "paper": Schedule(runs_gray=5, runs_colour=2, max_iter=500),
-    # Chosen by measurement (benchmarks/bench_synthesis.py; README, "Performance"): 300
-    # iterations at half resolution with one scale fewer (about a sixth of the cost
-    # each), then one run of at most 100 iterations, stopped earlier when the loss falls
-    # by less than 5 % over 50. 300 coarse iterations rather than 150: a fifth fewer
-    # defect windows on brick and cells, every seed, for about a fifth more time
-    # (docs/fidelity.md, "Levers"). Colour: 150 coarse + at most 30 (a colour iteration
-    # costs about four gray ones; beyond these, more iterations of either stage moved
-    # none of the judges on retina and galaxies, docs/benchmarks.md).
+    # Chosen by measurement (benchmarks/bench_synthesis.py; README, "Performance"): 450
+    # iterations at half resolution with one scale fewer (about a fifth of the cost
+    # each, in runs of 100), then at most 40 at full resolution. The coarse iterations
+    # are what removes defects on structured textures and the full-resolution ones after
+    # the first 30-40 change little: against the former 300 coarse + 100, fewer defect
+    # windows on brick, brick turned and cells, every seed, in about four fifths of the
+    # time (docs/fidelity.md, "Levers"). Colour: 100 coarse + 30 (a colour iteration
+    # costs about four gray ones; from 100 to 300 coarse iterations and from 30 to 120
+    # full-resolution ones, none of the judges moved on retina and galaxies,
+    # docs/benchmarks.md).
     "default": Schedule(
-        runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=30, min_decrease=0.05, window=50, coarse_iter=300,
-        coarse_iter_colour=150,
+        runs_gray=1, runs_colour=1, max_iter=100, max_iter_colour=30, min_decrease=0.05, window=50, coarse_iter=450,
+        coarse_iter_colour=100, full_iter=40,
     ),
 }
 
@@ -508,7 +528,7 @@ class SynthesisConfig:
         Examples
         --------
         >>> SynthesisConfig().coarse_iterations(1), SynthesisConfig().coarse_iterations(3)
-        (300, 150)
+        (450, 100)
         >>> SynthesisConfig(coarse_iter=0).coarse_iterations(3), SynthesisConfig(schedule="paper").coarse_iterations(1)
         (0, 0)
         """

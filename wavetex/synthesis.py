@@ -302,9 +302,9 @@ def coarse_config(config: SynthesisConfig, exemplar_shape: tuple[int, int, int])
     >>> from wavetex import ModelConfig
     >>> small = coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (1, 64, 64))
     >>> small.size, small.model.n_scales, small.max_iter, small.histogram_match
-    ((32, 48), 2, 300, False)
+    ((32, 48), 2, 450, False)
     >>> coarse_config(SynthesisConfig(size=(64, 96), model=ModelConfig(n_scales=3)), (3, 64, 64)).max_iter
-    150
+    100
     >>> coarse_config(SynthesisConfig(size=(64, 96), schedule="paper", model=ModelConfig(n_scales=3)), (1, 64, 64)) is None
     True
     >>> coarse_config(SynthesisConfig(size=(64, 96), coarse_iter=20, model=ModelConfig(n_scales=3)), (1, 64, 64)).max_iter
@@ -423,7 +423,7 @@ def run_schedule(
     per_run = schedule.iterations(statistics.n_colours)
     run_options = LBFGSOptions(max_iter=per_run, history_size=schedule.history_size, max_eval=per_run * 5 // 4)
     n_runs = schedule.runs(statistics.n_colours)
-    cap = config.max_iter if config.max_iter is not None else n_runs * per_run
+    cap = config.max_iter if config.max_iter is not None else schedule.full_iterations(statistics.n_colours)
     n_runs = max(n_runs, math.ceil(cap / per_run))  # a larger cap adds runs
     stop = partial(_plateau_stop, schedule) if schedule.min_decrease else None
 

@@ -60,9 +60,9 @@ def schedule_words(schedule: str, n_colours: int = 1, coarse_iter: int | None = 
     Examples
     --------
     >>> schedule_words("default"), schedule_words("default", 3), schedule_words("paper")
-    ('300 coarse + 100', '150 coarse + 30', '5 runs of 500')
+    ('450 coarse + 40', '100 coarse + 30', '5 runs of 500')
     >>> schedule_words("default", coarse_iter=0), schedule_words("paper", coarse_iter=50)
-    ('100', '50 coarse + 5 runs of 500')
+    ('40', '50 coarse + 5 runs of 500')
     """
     return SCHEDULES[schedule].stages(n_colours, coarse_iter)
 
@@ -77,8 +77,8 @@ def derived_status(
 
     Examples
     --------
-    >>> derived_status("iteration limit of the run", schedule="default", max_iter=None, iterations=100)["words"]
-    'completed the default schedule (300 coarse + 100); loss decrease over the last 50 iterations not recorded'
+    >>> derived_status("iteration limit of the run", schedule="default", max_iter=None, iterations=40)["words"]
+    'completed the default schedule (450 coarse + 40); loss decrease over the last 50 iterations not recorded'
     >>> derived_status("iteration limit of the run", schedule="default", max_iter=40, iterations=40,
     ...                decrease=0.072)["words"]
     'stopped at --max-iter 40; loss fell 7.2 % over the last 50 iterations'
@@ -138,7 +138,7 @@ def fidelity(result: SynthesisResult, sample: int = 0) -> dict[str, Any]:
     >>> result = wavetex.synthesize(exemplar, n_scales=3, max_iter=2, progress=False)
     >>> record = fidelity(result)
     >>> record["converged"], record["iterations"], record["status_words"]
-    (False, 2, 'stopped at --max-iter 2; fewer than 50 iterations, no recent decrease')
+    (False, 2, 'stopped at --max-iter 2; loss fell 13.2 % over its last 1 iteration')
     """
     status = result.status(sample)
     return {
