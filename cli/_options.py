@@ -138,7 +138,8 @@ def _synthesis_option_list() -> list[Callable]:
         click.option("--seed", type=click.IntRange(0, SEED_MAX), default=DEFAULTS.seed, show_default=True,
                      help="Sample k starts from noise drawn with seed + k (0 to 2**63 - 1)."),
         click.option("--schedule", type=click.Choice(list(SCHEDULES)), default=DEFAULTS.schedule, show_default=True,
-                     help="How long to optimise: default (stops at a plateau) or paper (the paper's runs)."),
+                     help=f"How long to optimise: default ({SCHEDULES['default'].stages(1)}; colour "
+                          f"{SCHEDULES['default'].stages(3)}) or paper ({SCHEDULES['paper'].stages(1)})."),
         click.option("--max-iter", type=click.IntRange(min=1), default=DEFAULTS.max_iter, metavar="N",
                      help="Cap on L-BFGS iterations per sample.  [default: the schedule's]"),
         click.option("--coarse-iter", type=click.IntRange(min=0), default=DEFAULTS.coarse_iter, metavar="N",
