@@ -1,22 +1,13 @@
 """benchmarks/bench_constrained.py keeps working (tiny images, two iterations)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
+from checkout_scripts import load_script
 
 from wavetex import textures
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_constrained.py"
-
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_constrained", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_constrained"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/bench_constrained.py")
 
 
 def test_the_blob_is_an_irregular_hole_that_leaves_room_for_the_statistics():

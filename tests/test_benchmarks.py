@@ -1,7 +1,6 @@
 """The benchmark scripts keep working: the GPU check's CPU fallback, the synthesis benchmark's
 natural-variation crops and target verdicts (plenoptic, a benchmark-only dependency, is not needed)."""
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -9,16 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from checkout_scripts import load_script
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _module(name):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f"benchmarks/{name}.py")
 
 
 def test_gpu_check_runs_its_cpu_fallback():

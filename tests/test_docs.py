@@ -67,11 +67,9 @@ def test_readme_test_command_is_what_ci_runs():
 def test_every_readme_figure_exists_and_a_script_makes_it():
     import re
 
-    import importlib.util
+    from checkout_scripts import load_script
 
-    spec = importlib.util.spec_from_file_location("readme_figures", ROOT / "scripts" / "readme_figures.py")
-    figures = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(figures)
+    figures = load_script("scripts/readme_figures.py")
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README.read_text())
     assert len(images) >= 6
     for image in images:

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import assert_close
+from checkout_scripts import load_script
 from oracle import oracle_statistics
 
 import wavetex
@@ -477,18 +478,6 @@ def test_rectified_standardised_is_the_plain_formulation_bit_for_bit(masked):
     assert torch.autograd.gradcheck(lambda w: rectified_standardised(w, 4, s64, mask64), (z64,))
 
 
-def _peak_live_bytes(evaluate) -> float:
-    """Peak of the CPU bytes alive during ``evaluate()``, as benchmarks/bench_memory.py measures it."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_memory.py"
-    spec = importlib.util.spec_from_file_location("bench_memory", path)
-    bench_memory = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench_memory)
-    return bench_memory.peak_live_mib(evaluate) * 2**20
-
-
 def test_rectified_standardised_holds_two_temporaries_of_a_phase_at_most():
     """Beside its output and the one-byte record of where the rectifier dropped a value,
     the forward holds at most two maps the size of one phase at a time (the plain
@@ -501,7 +490,8 @@ def test_rectified_standardised_holds_two_temporaries_of_a_phase_at_most():
     z.requires_grad_()
     phase = 3 * 2 * 4 * 64 * 64 * 4  # bytes of one phase's maps, float32
     output_and_record = 4 * phase + 4 * phase // 4
-    peak = _peak_live_bytes(lambda: rectified_standardised(z, 4, standardisation))
+    peak_live_mib = load_script("benchmarks/bench_memory.py").peak_live_mib  # as the benchmark measures it
+    peak = peak_live_mib(lambda: rectified_standardised(z, 4, standardisation)) * 2**20
     assert peak - output_and_record < 2.5 * phase, (peak - output_and_record) / phase  # + a few small tensors
 
 
